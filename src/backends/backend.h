@@ -1,0 +1,53 @@
+// A backend turns a verified graph into something that runs. Lifecycle
+// (XNNPACK's): compile() validates and prepares everything — buffers, quantized
+// multipliers, packed weights — so run() does no allocation and cannot fail.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace edgebench {
+
+struct BackendOptions {
+  int threads = 1;
+  std::string precision = "fp32";  // fp32 | bf16 | fp16 | int8 (backends reject what they cannot do)
+};
+
+// Per-node timing hook for --op-profile; backends call it around each node when set.
+struct NodeTiming {
+  size_t node = 0;
+  double ms = 0;
+};
+
+class CompiledModel {
+ public:
+  virtual ~CompiledModel() = default;
+  // Pointers to graph-input bytes (layout = the IR tensor's dtype and shape) and
+  // to caller-owned output buffers of the output tensors' sizes.
+  virtual void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) = 0;
+  // Same as run(), recording the wall time of each node into `timings`.
+  virtual void run_profiled(const std::vector<const void*>& inputs,
+                            const std::vector<void*>& outputs, std::vector<NodeTiming>& timings) = 0;
+  // Bytes of activation/work memory this model holds (excluding the weights).
+  virtual size_t arena_bytes() const = 0;
+  // Which kernel runs each node (e.g. "ref:conv2d_u8"), for profiles and logs.
+  virtual std::vector<std::string> kernel_names() const = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  // Throws Error(kUnsupported, ...) naming the node it cannot run.
+  virtual std::unique_ptr<CompiledModel> compile(const Graph& g, const BackendOptions& opt) = 0;
+};
+
+// "reference" (always), "cpu" where built. Throws Error(kUsage) for an unknown name.
+std::unique_ptr<Backend> make_backend(std::string_view name);
+std::vector<std::string> backend_names();
+
+}  // namespace edgebench

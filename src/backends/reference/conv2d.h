@@ -1,0 +1,76 @@
+// Reference 2-D convolution (and the geometry/quantization shared with the
+// depthwise and fully-connected kernels). NHWC activations, OHWI filters
+// ([Cout, KH, KW, Cin/groups]).
+//
+// TFLite semantics (reference_ops::Conv for uint8, reference_integer_ops::
+// ConvPerChannel for int8): acc = sum (w - w_zp) * (x - x_zp) over the taps
+// inside the image (padding contributes nothing), + int32 bias, then
+// MultiplyByQuantizedMultiplier with M = input_scale * filter_scale /
+// output_scale, + output zero point, clamped to the fused activation's
+// quantized range. TFLite computes M in one of two ways, and the last bit
+// matters: uint8 convolutions use one M from GetQuantizedConvolutionMultipler,
+// where input_scale * filter_scale is a float product (then widened and
+// divided in double); int8 convolutions use the per-channel loop of
+// PopulateConvolutionQuantizationParams, all in double.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "backends/reference/prepare.h"
+
+namespace edgebench::ref {
+
+struct ConvShape {
+  int batch = 1;
+  int in_h = 1, in_w = 1, in_c = 1;
+  int out_h = 1, out_w = 1, out_c = 1;
+  int filter_h = 1, filter_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  int pad_top = 0, pad_left = 0;
+  int groups = 1;            // Conv2D
+  int depth_multiplier = 1;  // DepthwiseConv2D
+};
+
+// Requantization of an int32 accumulator, per output channel.
+struct ConvQuantParams {
+  int32_t input_offset = 0;             // -input zero point
+  int32_t filter_offset = 0;            // -filter zero point
+  int32_t output_offset = 0;            // +output zero point
+  const int32_t* multiplier = nullptr;  // [out_c]
+  const int* shift = nullptr;           // [out_c]
+  int32_t act_min = 0, act_max = 0;
+};
+
+void conv2d_f32(const ConvShape& s, float act_min, float act_max, const float* x, const float* w,
+                const float* bias, float* y);
+template <typename T>
+void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, const T* w,
+                  const int32_t* bias, T* y);
+
+// Owns what ConvQuantParams points to; built at prepare time.
+struct ConvQuantization {
+  std::vector<int32_t> multiplier;
+  std::vector<int> shift;
+  ConvQuantParams params;  // points into the vectors above: do not copy after binding
+  void bind() {
+    params.multiplier = multiplier.data();
+    params.shift = shift.data();
+  }
+};
+
+// How TFLite derives the multiplier of a conv-like node (see above).
+enum class MultiplierRule : uint8_t {
+  kFloatScaleProduct,  // one M, float(input_scale * filter_scale) / output_scale
+  kDoublePerChannel,   // one M per channel, all in double
+};
+
+// Validates the (input, filter, bias, output) quantization of a conv-like node
+// whose filter's output channels lie on `channel_axis`, and computes the
+// per-channel multipliers.
+void make_conv_quantization(const NodeView& v, const Tensor& x, const Tensor& w, const Tensor* bias,
+                            const Tensor& y, int channel_axis, int out_channels,
+                            const FusedActivation& act, MultiplierRule rule, ConvQuantization& out);
+
+}  // namespace edgebench::ref

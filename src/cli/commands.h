@@ -1,0 +1,20 @@
+// Each subcommand registers itself on the CLI11 app; the callbacks throw
+// edgebench::Error, which main() turns into one "error: ..." line and an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace edgebench::cli {
+
+// Set by a subcommand that finished but wants a non-zero status (e.g. a failed check).
+inline int g_exit_status = 0;
+
+void add_inspect(CLI::App& app);
+void add_infer(CLI::App& app);
+void add_classify(CLI::App& app);
+void add_run(CLI::App& app);
+void add_bench(CLI::App& app);
+void add_zoo(CLI::App& app);
+void add_test_case(CLI::App& app);
+
+}  // namespace edgebench::cli

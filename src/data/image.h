@@ -1,0 +1,42 @@
+// Image decoding: JPEG (libturbojpeg), PNG (libpng) and BMP (own parser) into
+// 8-bit interleaved RGB. This is the boundary where image files enter the
+// program, so every malformed, truncated or oversized input is rejected here
+// with Error(ErrorCode::kInput, "<name>: <problem>").
+//
+// Decoding follows TensorFlow's decode_jpeg / decode_png / decode_bmp with
+// channels=3 (accurate integer IDCT, fancy upsampling, alpha stripped, 16-bit
+// PNG samples truncated to their high byte), so that a TF-style preprocessing
+// pipeline built on top reproduces TF's input tensors.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace edgebench {
+
+struct Image {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> rgb;  // height rows of width RGB triplets, top row first
+
+  size_t index(int y, int x) const { return (static_cast<size_t>(y) * width + x) * 3; }
+};
+
+// Largest accepted image: bounds memory use on hostile headers.
+inline constexpr int kMaxImageSide = 16384;
+inline constexpr int64_t kMaxImagePixels = 100'000'000;
+
+// Decodes a JPEG, PNG or BMP file (format chosen by its magic bytes).
+// target_w/target_h > 0 let a large JPEG be decoded at a reduced DCT scale (the
+// smallest libjpeg-turbo factor keeping both sides >= 2x the target), which is
+// much faster; 0 decodes at full size, as TensorFlow does. Other formats are
+// always decoded at full size.
+Image decode_image_file(const std::string& path, int target_w = 0, int target_h = 0);
+
+// Same, from a buffer; name_for_errors prefixes every error message.
+Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors,
+                          int target_w = 0, int target_h = 0);
+
+}  // namespace edgebench

@@ -1,0 +1,144 @@
+#include "data/model_input.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "data/preprocess.h"
+#include "util/error.h"
+
+namespace edgebench {
+namespace {
+
+constexpr double kInceptionCrop = 0.875;
+
+// Float HWC RGB, real values the network was trained on.
+std::vector<float> real_input(const Image& img, const InputGeometry& geo, PreprocessFamily f) {
+  const int h = geo.height, w = geo.width;
+  std::vector<float> out(static_cast<size_t>(h) * w * 3);
+  if (f == PreprocessFamily::kInception) {
+    Image cropped = central_crop(img, kInceptionCrop);
+    resize_bilinear_float(cropped, h, w, out.data(), /*half_pixel_centers=*/false);
+    for (float& v : out) v = v / 127.5f - 1.0f;
+    return out;
+  }
+  // torchvision and caffe share the geometry: shorter side to size/0.875, centre crop.
+  int shorter = static_cast<int>(std::lround(std::min(h, w) / kInceptionCrop));
+  Image resized = resize_shorter_side_bilinear(img, shorter);
+  Image cropped = center_crop_to(resized, h, w);
+  static const float kMean[3] = {0.485f, 0.456f, 0.406f}, kStd[3] = {0.229f, 0.224f, 0.225f};
+  static const float kCaffeMeanBgr[3] = {103.939f, 116.779f, 123.68f};
+  for (size_t p = 0; p < static_cast<size_t>(h) * w; ++p) {
+    for (int c = 0; c < 3; ++c) {
+      if (f == PreprocessFamily::kTorchvision) {
+        out[p * 3 + c] = (cropped.rgb[p * 3 + c] / 255.0f - kMean[c]) / kStd[c];
+      } else {  // caffe: channel c of the output is BGR order
+        out[p * 3 + c] = static_cast<float>(cropped.rgb[p * 3 + (2 - c)]) - kCaffeMeanBgr[c];
+      }
+    }
+  }
+  return out;
+}
+
+template <typename Q>
+Q quantize_value(float real, float scale, int64_t zp) {
+  double q = std::round(static_cast<double>(real) / scale) + static_cast<double>(zp);
+  q = std::clamp(q, static_cast<double>(std::numeric_limits<Q>::min()),
+                 static_cast<double>(std::numeric_limits<Q>::max()));
+  return static_cast<Q>(q);
+}
+
+template <typename T, typename Convert>
+void store(const std::vector<float>& hwc, const InputGeometry& geo, T* out, Convert convert) {
+  const size_t hw = static_cast<size_t>(geo.height) * geo.width;
+  for (size_t p = 0; p < hw; ++p)
+    for (size_t c = 0; c < 3; ++c) {
+      size_t dst = geo.nchw ? c * hw + p : p * 3 + c;
+      out[dst] = convert(hwc[p * 3 + c]);
+    }
+}
+
+}  // namespace
+
+PreprocessFamily parse_preprocess_family(const std::string& name) {
+  if (name == "inception") return PreprocessFamily::kInception;
+  if (name == "torchvision") return PreprocessFamily::kTorchvision;
+  if (name == "caffe") return PreprocessFamily::kCaffe;
+  fail(ErrorCode::kUsage, "--preprocess",
+       "unknown preprocessing '" + name + "' (inception, torchvision or caffe)");
+}
+
+std::string preprocess_family_name(PreprocessFamily f) {
+  switch (f) {
+    case PreprocessFamily::kInception: return "inception";
+    case PreprocessFamily::kTorchvision: return "torchvision";
+    case PreprocessFamily::kCaffe: return "caffe";
+  }
+  return "?";
+}
+
+PreprocessFamily default_preprocess_family(const Graph& g) {
+  auto it = g.metadata.find("preprocess");
+  if (it != g.metadata.end()) return parse_preprocess_family(it->second);
+  return g.format == "onnx" ? PreprocessFamily::kTorchvision : PreprocessFamily::kInception;
+}
+
+InputGeometry image_input_geometry(const Tensor& t, const std::string& model_name) {
+  const Shape& s = t.shape;
+  InputGeometry g;
+  if (s.size() == 4 && s[0] == 1 && s[3] == 3) {
+    g = {static_cast<int>(s[1]), static_cast<int>(s[2]), false};
+  } else if (s.size() == 4 && s[0] == 1 && s[1] == 3) {
+    g = {static_cast<int>(s[2]), static_cast<int>(s[3]), true};
+  } else {
+    fail(ErrorCode::kInput, model_name,
+         "input '" + t.name + "' of shape " + shape_str(s) +
+             " is not an image input (1xHxWx3 or 1x3xHxW)");
+  }
+  if (g.height < 8 || g.width < 8 || g.height > 8192 || g.width > 8192)
+    fail(ErrorCode::kInput, model_name, "input '" + t.name + "' has an implausible image size " +
+                                            shape_str(s));
+  if (t.dtype != DType::kF32 && t.dtype != DType::kU8 && t.dtype != DType::kI8)
+    fail(ErrorCode::kInput, model_name, "input '" + t.name + "' has dtype " +
+                                            std::string(dtype_name(t.dtype)) +
+                                            "; images feed f32, u8 or i8 inputs");
+  return g;
+}
+
+void preprocess_image(const Image& img, const Tensor& input, const InputGeometry& geo,
+                      PreprocessFamily family, std::byte* out) {
+  std::vector<float> hwc = real_input(img, geo, family);
+  switch (input.dtype) {
+    case DType::kF32:
+      store(hwc, geo, reinterpret_cast<float*>(out), [](float v) { return v; });
+      break;
+    case DType::kU8: {
+      float s = input.quant.scale();
+      int64_t zp = input.quant.zero_point();
+      store(hwc, geo, reinterpret_cast<uint8_t*>(out),
+            [&](float v) { return quantize_value<uint8_t>(v, s, zp); });
+      break;
+    }
+    case DType::kI8: {
+      float s = input.quant.scale();
+      int64_t zp = input.quant.zero_point();
+      store(hwc, geo, reinterpret_cast<int8_t*>(out),
+            [&](float v) { return quantize_value<int8_t>(v, s, zp); });
+      break;
+    }
+    default:
+      fail(ErrorCode::kInput, input.name, "unsupported input dtype for images");
+  }
+}
+
+void decode_target_size(const InputGeometry& geo, PreprocessFamily family, int* w, int* h) {
+  // The crop keeps 87.5 % of each side in every family; ask for the size
+  // before the crop so DCT scaling never drops below what the resize needs.
+  (void)family;
+  *w = static_cast<int>(std::ceil(geo.width / kInceptionCrop));
+  *h = static_cast<int>(std::ceil(geo.height / kInceptionCrop));
+}
+
+}  // namespace edgebench

@@ -1,0 +1,194 @@
+// Layout tracking: which IR tensor holds an ONNX value in which order, and the
+// transposes, reshapes and permuted constants that convert between them.
+#include <algorithm>
+#include <cstring>
+
+#include "importers/onnx/onnx_context.h"
+
+namespace edgebench::onnx_import {
+
+Shape permute(const Shape& s, const std::vector<int>& perm) {
+  Shape out(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) out[i] = s.at(static_cast<size_t>(perm[i]));
+  return out;
+}
+
+ConstData permute_data(const ConstData& d, size_t elem_size, const Shape& s,
+                       const std::vector<int>& perm) {
+  const size_t r = s.size();
+  const Shape out = permute(s, perm);
+  std::vector<int64_t> in_stride(r, 1);
+  for (size_t i = r; i-- > 1;) in_stride[i - 1] = in_stride[i] * s[i];
+  std::vector<int64_t> step(r);  // input stride along each output axis
+  for (size_t i = 0; i < r; ++i) step[i] = in_stride[static_cast<size_t>(perm[i])];
+  const int64_t n = shape_elements(s);
+  std::vector<std::byte> buf(static_cast<size_t>(n) * elem_size);
+  std::vector<int64_t> idx(r, 0);
+  int64_t src = 0;
+  for (int64_t o = 0; o < n; ++o) {
+    std::memcpy(buf.data() + static_cast<size_t>(o) * elem_size,
+                d.ptr + static_cast<size_t>(src) * elem_size, elem_size);
+    for (size_t k = r; k-- > 0;) {  // odometer over the output index
+      if (++idx[k] < out[k]) {
+        src += step[k];
+        break;
+      }
+      src -= step[k] * (out[k] - 1);
+      idx[k] = 0;
+    }
+  }
+  return make_owned_const(std::move(buf));
+}
+
+std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
+  const size_t r = std::max(a.size(), b.size());
+  Shape out(r);
+  for (size_t i = 0; i < r; ++i) {
+    int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
+    int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
+    if (da != db && da != 1 && db != 1) return std::nullopt;
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Value& Importer::value(const std::string& name) {
+  auto it = values_.find(name);
+  if (it == values_.end())
+    fail(ErrorCode::kInternal, source_, "value '" + name + "' used before it was mapped");
+  return it->second;
+}
+
+const OnnxTensorData* Importer::constant(Value& v) {
+  if (v.proto) {
+    onnx::TensorProto* p = v.proto;
+    v.proto = nullptr;  // decoding moves the bytes out: never twice
+    v.constant = decode_tensor_proto(*p, "initializer '" + v.name + "'", ErrorCode::kModel,
+                                     &external_reader_);
+  }
+  return v.constant ? &*v.constant : nullptr;
+}
+
+Layout Importer::layout_of(Value& v) {
+  if (v.proto || v.constant || v.graph_input) return Layout::kOnnx;
+  return v.native;
+}
+
+int Importer::add_tensor(const std::string& name, DType t, Shape s, ConstData data) {
+  Tensor tensor;
+  tensor.name = name;
+  tensor.dtype = t;
+  tensor.shape = std::move(s);
+  tensor.data = std::move(data);
+  return g_.add_tensor(std::move(tensor));
+}
+
+int Importer::emit(OpType op, const std::string& node_name, std::vector<int> inputs, Attrs attrs,
+                   const std::string& out_name, DType t, Shape s) {
+  int out = add_tensor(out_name, t, std::move(s));
+  g_.nodes.push_back(Node{op, node_name, std::move(inputs), {out}, std::move(attrs)});
+  return out;
+}
+
+int Importer::emit_reshape(int id, Shape s, const std::string& name) {
+  DType t = g_.tensor(id).dtype;
+  return emit(OpType::kReshape, name, {id}, NoAttrs{}, name, t, std::move(s));
+}
+
+int Importer::emit_transpose(int id, const std::vector<int>& perm, const std::string& name) {
+  const Shape s = g_.tensor(id).shape;
+  bool identity = true;
+  bool keeps_order = true;  // the non-1 axes stay in order: the bytes do not move
+  int last = -1;
+  for (size_t i = 0; i < perm.size(); ++i) {
+    identity = identity && perm[i] == static_cast<int>(i);
+    if (s.at(static_cast<size_t>(perm[i])) == 1) continue;
+    keeps_order = keeps_order && perm[i] > last;
+    last = perm[i];
+  }
+  if (identity) return id;
+  if (keeps_order) return emit_reshape(id, permute(s, perm), name);
+  return emit(OpType::kTranspose, name, {id}, TransposeAttrs{perm}, name, g_.tensor(id).dtype,
+              permute(s, perm));
+}
+
+int Importer::const_tensor(const std::string& name, const OnnxTensorData& c, Layout l) {
+  if (c.elem_type != onnx::TensorProto::FLOAT)
+    fail(ErrorCode::kUnsupported, source_,
+         "constant '" + name + "' has element type " + onnx_elem_name(c.elem_type) +
+             "; operators take float32 tensors only");
+  if (l == Layout::kOnnx) return add_tensor(name, DType::kF32, c.shape, c.data);
+  if (c.shape.size() != 4)
+    fail(ErrorCode::kInternal, source_, "constant '" + name + "' is not 4-D but wanted NHWC");
+  return add_tensor(name + ":nhwc", DType::kF32, permute(c.shape, kToNhwc),
+                    permute_data(c.data, sizeof(float), c.shape, kToNhwc));
+}
+
+int Importer::ir_tensor(Value& v, Layout want) {
+  const int w = static_cast<int>(want);
+  if (v.ir[w] >= 0) return v.ir[w];
+  if (want == Layout::kNhwc && v.rank() != 4)
+    fail(ErrorCode::kInternal, source_, "value '" + v.name + "' is not 4-D but wanted NHWC");
+  if (!v.graph_input) {
+    if (const OnnxTensorData* c = constant(v)) return v.ir[w] = const_tensor(v.name, *c, want);
+  } else if (v.ir[0] < 0) {
+    if (v.elem_type != onnx::TensorProto::FLOAT)
+      fail(ErrorCode::kUnsupported, source_,
+           "graph input '" + v.name + "' has element type " + onnx_elem_name(v.elem_type) +
+               "; only float32 inputs are supported");
+    v.ir[0] = add_tensor(v.name, DType::kF32, v.shape);
+    input_tensors_.insert(v.ir[0]);
+    if (want == Layout::kOnnx) return v.ir[0];
+  }
+  const int other = 1 - w;
+  if (v.ir[other] < 0)
+    fail(ErrorCode::kInternal, source_, "value '" + v.name + "' has no IR tensor");
+  const std::vector<int>& perm = want == Layout::kNhwc ? kToNhwc : kToOnnx;
+  return v.ir[w] = emit_transpose(v.ir[other], perm,
+                                  v.name + (want == Layout::kNhwc ? ":nhwc" : ":nchw"));
+}
+
+Value& Importer::define(const std::string& name, int32_t elem_type, Shape onnx_shape, int ir,
+                        Layout l) {
+  if (l == Layout::kNhwc && onnx_shape.size() != 4)
+    fail(ErrorCode::kInternal, source_, "value '" + name + "' defined NHWC but not 4-D");
+  if (!onnx_shape_ok(onnx_shape))
+    fail(ErrorCode::kModel, source_,
+         "value '" + name + "' would have shape " + shape_str(onnx_shape));
+  Value v;
+  v.name = name;
+  v.elem_type = elem_type;
+  v.shape = std::move(onnx_shape);
+  v.ir[static_cast<int>(l)] = ir;
+  v.native = l;
+  auto [it, fresh] = values_.emplace(name, std::move(v));
+  if (!fresh) fail(ErrorCode::kInternal, source_, "value '" + name + "' defined twice");
+  return it->second;
+}
+
+Value& Importer::define_const(const std::string& name, OnnxTensorData c) {
+  Value v;
+  v.name = name;
+  v.elem_type = c.elem_type;
+  v.shape = c.shape;
+  v.constant = std::move(c);
+  auto [it, fresh] = values_.emplace(name, std::move(v));
+  if (!fresh) fail(ErrorCode::kInternal, source_, "value '" + name + "' defined twice");
+  return it->second;
+}
+
+void Importer::alias(const std::string& name, Value& v) {
+  if (v.graph_input)
+    ir_tensor(v, Layout::kOnnx);  // create the input tensor once, share it
+  else
+    constant(v);  // decode once, share the bytes
+  Value copy = v;
+  copy.name = name;
+  copy.graph_input = false;
+  copy.known.reset();
+  copy.native = v.graph_input ? Layout::kOnnx : v.native;
+  auto [it, fresh] = values_.emplace(name, std::move(copy));
+  if (!fresh) fail(ErrorCode::kInternal, source_, "value '" + name + "' defined twice");
+}
+
+}  // namespace edgebench::onnx_import

@@ -1,0 +1,20 @@
+// Static cost of a node: multiply-accumulates, parameters and weight bytes.
+// One definition, used by `inspect`, the passes' before/after reports and the harness.
+#pragma once
+
+#include <cstdint>
+
+#include "ir/graph.h"
+
+namespace edgebench {
+
+struct NodeCost {
+  int64_t macs = 0;          // multiply-accumulates of one inference
+  int64_t params = 0;        // elements of the node's constant inputs (weights, biases)
+  int64_t weight_bytes = 0;  // bytes of those constants as stored
+};
+
+NodeCost node_cost(const Graph& g, const Node& n);
+NodeCost graph_cost(const Graph& g);
+
+}  // namespace edgebench

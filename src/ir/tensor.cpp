@@ -1,0 +1,30 @@
+#include "ir/tensor.h"
+
+namespace edgebench {
+
+int64_t shape_elements(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& s) {
+  if (s.empty()) return "scalar";
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i) out += 'x';
+    out += std::to_string(s[i]);
+  }
+  return out;
+}
+
+ConstData make_owned_const(std::vector<std::byte> bytes) {
+  auto holder = std::make_shared<std::vector<std::byte>>(std::move(bytes));
+  ConstData d;
+  d.ptr = holder->empty() ? reinterpret_cast<const std::byte*>(holder.get()) : holder->data();
+  d.size = holder->size();
+  d.owner = holder;
+  return d;
+}
+
+}  // namespace edgebench

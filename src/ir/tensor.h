@@ -1,0 +1,71 @@
+// A tensor of the graph IR: type, static shape, quantization parameters carried
+// with it, and — for constants — a view of the bytes (usually into the mapped
+// model file, otherwise into a buffer the graph keeps alive).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ir/dtype.h"
+
+namespace edgebench {
+
+using Shape = std::vector<int64_t>;
+
+int64_t shape_elements(const Shape& s);
+std::string shape_str(const Shape& s);  // "1x224x224x3"
+
+// Affine quantization real = scale * (q - zero_point), per tensor (axis < 0,
+// one scale) or per channel along `axis` (one scale per index of that axis).
+struct QuantParams {
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  int axis = -1;
+
+  bool empty() const { return scales.empty(); }
+  bool per_channel() const { return axis >= 0; }
+  float scale(size_t channel = 0) const { return scales[per_channel() ? channel : 0]; }
+  int64_t zero_point(size_t channel = 0) const {
+    return zero_points.empty() ? 0 : zero_points[per_channel() ? channel : 0];
+  }
+};
+
+// Read-only bytes of a constant. `owner` keeps the memory alive (the mapped
+// file or a heap buffer); copying a ConstData never copies the bytes.
+struct ConstData {
+  const std::byte* ptr = nullptr;
+  size_t size = 0;
+  std::shared_ptr<const void> owner;
+};
+
+struct Tensor {
+  std::string name;
+  DType dtype = DType::kF32;
+  Shape shape;
+  QuantParams quant;
+  ConstData data;  // ptr == nullptr: produced at run time (activation or graph input)
+
+  bool is_const() const { return data.ptr != nullptr; }
+  int64_t elements() const { return shape_elements(shape); }
+  size_t bytes() const { return static_cast<size_t>(elements()) * dtype_size(dtype); }
+  template <typename T>
+  std::span<const T> const_span() const {
+    return {reinterpret_cast<const T*>(data.ptr), data.size / sizeof(T)};
+  }
+};
+
+// Makes a ConstData owning a copy of `bytes` (for data an importer had to transform).
+ConstData make_owned_const(std::vector<std::byte> bytes);
+template <typename T>
+ConstData make_owned_const(const std::vector<T>& values) {
+  std::vector<std::byte> b(values.size() * sizeof(T));
+  if (!b.empty()) std::memcpy(b.data(), values.data(), b.size());
+  return make_owned_const(std::move(b));
+}
+
+}  // namespace edgebench

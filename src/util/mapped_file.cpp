@@ -1,0 +1,54 @@
+#include "util/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace edgebench {
+namespace {
+
+std::string errno_text(int err) {
+  return std::generic_category().message(err);
+}
+
+// Closes the descriptor on every path out of open(); the mapping outlives it.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path,
+                                                   ErrorCode code_on_failure) {
+  // O_NONBLOCK: a FIFO must not hang the open; fstat then rejects it.
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (f.fd < 0) fail(code_on_failure, path, "cannot open: " + errno_text(errno));
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) fail(code_on_failure, path, "cannot stat: " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) fail(code_on_failure, path, "cannot open: not a regular file");
+  if (st.st_size <= 0) fail(code_on_failure, path, "file is empty");
+  const auto size = static_cast<size_t>(st.st_size);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, f.fd, 0);
+  if (p == MAP_FAILED) fail(code_on_failure, path, "cannot map: " + errno_text(errno));
+  try {
+    // new, not make_shared: the constructor is private.
+    return std::shared_ptr<const MappedFile>(
+        new MappedFile(path, static_cast<const uint8_t*>(p), size));
+  } catch (...) {
+    ::munmap(p, size);
+    throw;
+  }
+}
+
+MappedFile::~MappedFile() {
+  ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+}  // namespace edgebench

@@ -1,0 +1,39 @@
+// A read-only memory mapping of a whole file. Importers keep the mapping alive
+// through ConstData::owner, so constants can point straight into the file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "util/error.h"
+
+namespace edgebench {
+
+class MappedFile {
+ public:
+  // Maps `path` read-only. Throws Error(code_on_failure, "<path>: <why>") when the
+  // file cannot be opened, is not a regular file, is empty, or cannot be mapped.
+  static std::shared_ptr<const MappedFile> open(const std::string& path, ErrorCode code_on_failure);
+
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }  // page-aligned
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+  std::span<const uint8_t> bytes() const { return {data_, size_}; }
+
+ private:
+  MappedFile(std::string path, const uint8_t* data, size_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
+
+  std::string path_;
+  const uint8_t* data_;
+  size_t size_;
+};
+
+}  // namespace edgebench
