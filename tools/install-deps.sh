@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages edgebench needs to build and test (run as root).
 set -euo pipefail
 pkgs=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git python3
   libflatbuffers-dev flatbuffers-compiler
   libturbojpeg0-dev libpng-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libzstd-dev

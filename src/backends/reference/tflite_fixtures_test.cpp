@@ -4,6 +4,8 @@
 // identical byte for byte.
 #include <gtest/gtest.h>
 
+#include "testing/shared_data.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -24,10 +26,7 @@ fs::path fixtures_dir() {
   return fs::path(EDGEBENCH_SOURCE_DIR) / "tests" / "fixtures" / "tflite";
 }
 
-fs::path shared_dir() {
-  if (const char* env = std::getenv("EDGEBENCH_SHARED"); env && *env) return env;
-  return fs::path(EDGEBENCH_SOURCE_DIR) / ".." / "shared";
-}
+using edgebench::testing::shared_dir;
 
 std::vector<std::string> fixture_models() {
   std::vector<std::string> names;

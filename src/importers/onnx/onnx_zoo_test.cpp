@@ -6,6 +6,8 @@
 // printed as well.
 #include <gtest/gtest.h>
 
+#include "testing/shared_data.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -19,10 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path shared_dir() {
-  if (const char* env = std::getenv("EDGEBENCH_SHARED")) return env;
-  return fs::path(EDGEBENCH_SOURCE_DIR) / ".." / "shared";
-}
+using edgebench::testing::shared_dir;
 
 class OnnxZoo : public ::testing::TestWithParam<const char*> {};
 

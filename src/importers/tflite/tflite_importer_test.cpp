@@ -4,6 +4,8 @@
 #include "importers/tflite/tflite_importer.h"
 
 #include <gtest/gtest.h>
+
+#include "testing/shared_data.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,10 +29,7 @@ using TT = tflite::TensorType;
 
 // ---- shared data ---------------------------------------------------------------------------
 
-fs::path shared_dir() {
-  if (const char* env = std::getenv("EDGEBENCH_SHARED"); env && *env) return env;
-  return fs::path(EDGEBENCH_SOURCE_DIR) / ".." / "shared";
-}
+using edgebench::testing::shared_dir;
 
 fs::path model_path(const std::string& file) {
   return shared_dir() / "models" / file;

@@ -1,0 +1,183 @@
+// Bad input at the command line: each case exits with its documented code and
+// one "error: <file>: <problem>" line on stderr, nothing on stdout.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "testing/shared_data.h"
+#include "util/npy.h"
+
+namespace edgebench {
+namespace {
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("edgebench_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  CliResult run(const std::string& args) {
+    std::string cmd = std::string(EDGEBENCH_BINARY) + " " + args + " >" + (dir_ / "out").string() +
+                      " 2>" + (dir_ / "err").string();
+    int status = std::system(cmd.c_str());
+    CliResult r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(dir_ / "out");
+    r.err = slurp(dir_ / "err");
+    return r;
+  }
+  // One line, starting "error: ", naming `what`.
+  void expect_error(const CliResult& r, int code, const std::string& what) {
+    EXPECT_EQ(r.code, code) << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  fs::path write(const std::string& name, const std::string& bytes) {
+    fs::path p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p;
+  }
+  fs::path model(const std::string& file) { return testing::shared_dir() / "models" / file; }
+  fs::path dir_;
+};
+
+#define REQUIRE_SHARED_MODEL(p) \
+  if (!fs::exists(p)) GTEST_SKIP() << testing::kNoSharedData
+
+TEST_F(CliTest, BadFlagIsUsageError) {
+  CliResult r = run("inspect --no-such-flag x.tflite");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: ", 0), 0u);
+  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("classify").code, 2);  // missing required arguments
+}
+
+TEST_F(CliTest, MissingModelFile) { expect_error(run("inspect " + (dir_ / "nope.tflite").string()), 3, "nope.tflite"); }
+
+TEST_F(CliTest, NotAModel) {
+  fs::path p = write("text.tflite", "hello, I am not a model");
+  expect_error(run("inspect " + p.string()), 3, "text.tflite");
+  fs::path q = write("random.bin", std::string(300, '\x7f'));
+  expect_error(run("inspect " + q.string()), 3, "random.bin");
+}
+
+TEST_F(CliTest, TruncatedModel) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  std::string bytes = slurp(m);
+  fs::path p = write("cut.tflite", bytes.substr(0, bytes.size() / 3));
+  expect_error(run("inspect " + p.string()), 3, "cut.tflite");
+  expect_error(run("classify " + p.string() + " x.bmp"), 3, "cut.tflite");
+}
+
+TEST_F(CliTest, UnsupportedOperatorIsNamed) {
+  // An ONNX graph with one LRN node: valid model, operator we do not run.
+  // Serialized by hand: ModelProto{ir_version=7, opset_import{version=13},
+  // graph{node{input "x" output "y" op_type "LRN"} input{name "x"} output{name "y"}}}.
+  std::string node = "\x0a\x01x\x12\x01y\x22\x03LRN";
+  std::string graph = "\x0a" + std::string(1, static_cast<char>(node.size())) + node +
+                      "\x5a\x03\x0a\x01x" + "\x62\x03\x0a\x01y";
+  std::string model = std::string("\x08\x07", 2) + "\x42\x02\x10\x0d" + "\x3a" +
+                      std::string(1, static_cast<char>(graph.size())) + graph;
+  fs::path p = write("lrn.onnx", model);
+  CliResult r = run("inspect " + p.string());
+  EXPECT_TRUE(r.code == 4 || r.code == 3) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("lrn.onnx"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, CorruptAndMissingImages) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::path bad = write("broken.jpg", std::string("\xff\xd8\xff\xe0", 4) + std::string(100, '\0'));
+  expect_error(run("classify " + m.string() + " " + bad.string()), 5, "broken.jpg");
+  expect_error(run("classify " + m.string() + " " + (dir_ / "gone.png").string()), 5, "gone.png");
+}
+
+TEST_F(CliTest, NpyOfWrongDtypeOrShape) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  std::vector<float> f(128 * 128 * 3, 0.f);
+  fs::path wrong_dtype = dir_ / "f32.npy";
+  write_npy(wrong_dtype.string(), DType::kF32, {1, 128, 128, 3}, f.data(), f.size() * 4);
+  expect_error(run("infer " + m.string() + " --input " + wrong_dtype.string()), 5, "f32.npy");
+  std::vector<uint8_t> u(64 * 64 * 3, 0);
+  fs::path wrong_shape = dir_ / "small.npy";
+  write_npy(wrong_shape.string(), DType::kU8, {1, 64, 64, 3}, u.data(), u.size());
+  expect_error(run("infer " + m.string() + " --input " + wrong_shape.string()), 5, "small.npy");
+  fs::path garbage = write("garbage.npy", "\x93NUMPY garbage");
+  expect_error(run("infer " + m.string() + " --input " + garbage.string()), 5, "garbage.npy");
+}
+
+TEST_F(CliTest, InferWritesTheOutputTensor) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  std::vector<uint8_t> u(128 * 128 * 3, 128);
+  fs::path in = dir_ / "in.npy", out = dir_ / "out.npy";
+  write_npy(in.string(), DType::kU8, {1, 128, 128, 3}, u.data(), u.size());
+  CliResult r = run("infer " + m.string() + " --input " + in.string() + " --output " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  NpyArray y = read_npy(out.string());
+  EXPECT_EQ(y.dtype, DType::kU8);
+  EXPECT_EQ(y.shape, (Shape{1, 1001}));
+}
+
+TEST_F(CliTest, EmptyDatasetAndBadPreprocessing) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "empty");
+  expect_error(run("run -q --model " + m.string() + " --dataset " + (dir_ / "empty").string()), 5, "empty");
+  fs::create_directories(dir_ / "one");
+  write("one/n01440764_x.bmp", "BM");
+  expect_error(run("run -q --model " + m.string() + " --dataset " + (dir_ / "one").string() +
+                   " --preprocess magic"),
+               2, "magic");
+}
+
+TEST_F(CliTest, CorruptImageInDatasetIsCountedAndListed) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  fs::path img = testing::shared_dir() / "images" / "cat.bmp";
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "ds");
+  fs::copy_file(img, dir_ / "ds" / "n02123045_cat.bmp");
+  write("ds/n01440764_broken.JPEG", std::string("\xff\xd8\xff", 3) + std::string(50, 'x'));
+  fs::path json = dir_ / "r.json";
+  CliResult r = run("run -q --model " + m.string() + " --dataset " + (dir_ / "ds").string() +
+                    " --json " + json.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string j = slurp(json);
+  EXPECT_NE(j.find("\"failed_images\": 1"), std::string::npos) << j;
+  EXPECT_NE(j.find("n01440764_broken.JPEG"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"images\": 1"), std::string::npos) << j;
+  EXPECT_NE(r.out.find("could not be used"), std::string::npos) << r.out;
+  // --strict turns the first failure into an error.
+  CliResult s = run("run -q --strict --model " + m.string() + " --dataset " + (dir_ / "ds").string());
+  EXPECT_EQ(s.code, 5) << s.err;
+  EXPECT_NE(s.err.find("n01440764_broken.JPEG"), std::string::npos) << s.err;
+}
+
+}  // namespace
+}  // namespace edgebench
