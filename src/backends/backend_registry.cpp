@@ -2,6 +2,7 @@
 #include <string>
 
 #include "backends/backend.h"
+#include "backends/cpu/cpu_backend.h"
 #include "backends/reference/reference_backend.h"
 #include "util/error.h"
 
@@ -15,6 +16,7 @@ struct BackendEntry {
 
 constexpr BackendEntry kBackends[] = {
     {"reference", make_reference_backend},
+    {"cpu", make_cpu_backend},
 };
 
 }  // namespace

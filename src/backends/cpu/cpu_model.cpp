@@ -1,0 +1,141 @@
+#include "backends/cpu/cpu_model.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "backends/cpu/arena_plan.h"
+#include "util/error.h"
+
+namespace edgebench::cpu {
+
+CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vector<Step> steps,
+                   std::vector<Buffer> buffers, std::vector<int> input_buffers,
+                   std::vector<int> output_buffers, std::vector<std::string> kernel_names,
+                   int threads)
+    : graph_(std::move(graph)),
+      engine_(std::move(engine)),
+      stream_(engine_),
+      threads_(threads),
+      steps_(std::move(steps)),
+      kernel_names_(std::move(kernel_names)) {
+  // Liveness of the arena buffers, in steps.
+  const int last_step = static_cast<int>(steps_.size());  // copy-out happens "after" the last
+  std::vector<BufferLife> life(buffers.size());
+  std::vector<bool> used(buffers.size(), false);
+  auto touch = [&](int b, int step) {
+    BufferLife& l = life[static_cast<size_t>(b)];
+    if (!used[static_cast<size_t>(b)]) l.first = l.last = step;
+    l.first = std::min(l.first, step);
+    l.last = std::max(l.last, step);
+    used[static_cast<size_t>(b)] = true;
+  };
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    for (const ArgRef& a : steps_[i].args) touch(a.buffer, static_cast<int>(i));
+    for (int b : steps_[i].uses) touch(b, static_cast<int>(i));
+  }
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    life[b].bytes = buffers[b].external ? 0 : buffers[b].bytes;
+    if (buffers[b].pinned) {
+      touch(static_cast<int>(b), -1);
+      touch(static_cast<int>(b), last_step);
+    }
+  }
+  const ArenaPlan plan = plan_arena(life);
+  size_t scratchpad = 0;
+  for (const Step& s : steps_) scratchpad = std::max(scratchpad, s.scratchpad_bytes);
+  const size_t scratch_offset = (plan.total + 63) / 64 * 64;
+  arena_bytes_ = scratch_offset + scratchpad;
+  arena_ = {static_cast<std::byte*>(std::aligned_alloc(64, (arena_bytes_ + 64) / 64 * 64)),
+            std::free};
+  if (!arena_) fail(ErrorCode::kInternal, graph_->source, "cannot allocate the arena");
+  std::memset(arena_.get(), 0, arena_bytes_);
+
+  BufferPtrs ptrs(buffers.size());
+  for (size_t b = 0; b < buffers.size(); ++b)
+    ptrs[b] = buffers[b].external
+                  ? const_cast<std::byte*>(static_cast<const std::byte*>(buffers[b].external))
+                  : arena_.get() + plan.offsets[b];
+  std::byte* scratch = arena_.get() + scratch_offset;
+
+  // Bind every step to its addresses.
+  bound_.reserve(steps_.size());
+  for (Step& s : steps_) {
+    BoundStep b;
+    b.node = s.node;
+    if (s.make_fn) {
+      b.fn = s.make_fn(ptrs);
+    } else {
+      b.prim = s.prim.get();
+      for (const ArgRef& a : s.args) {
+        memories_.emplace_back(a.md, engine_, ptrs[static_cast<size_t>(a.buffer)]);
+        b.args.push_back({a.arg, memories_.back().get()});
+      }
+      for (const auto& [arg, mem] : s.fixed_args) b.args.push_back({arg, mem.get()});
+      if (s.scratchpad_bytes > 0) {
+        const memory::desc md({static_cast<memory::dim>(s.scratchpad_bytes)}, memory::data_type::u8,
+                              memory::format_tag::x);
+        memories_.emplace_back(md, engine_, scratch);
+        b.args.push_back({DNNL_ARG_SCRATCHPAD, memories_.back().get()});
+      }
+    }
+    bound_.push_back(std::move(b));
+  }
+  for (size_t i = 0; i < input_buffers.size(); ++i) {
+    input_ptrs_.push_back(ptrs[static_cast<size_t>(input_buffers[i])]);
+    input_bytes_.push_back(graph_->tensor(graph_->inputs[i]).bytes());
+  }
+  for (size_t i = 0; i < output_buffers.size(); ++i) {
+    output_ptrs_.push_back(ptrs[static_cast<size_t>(output_buffers[i])]);
+    output_bytes_.push_back(graph_->tensor(graph_->outputs[i]).bytes());
+  }
+}
+
+void CpuModel::copy_in(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
+  if (inputs.size() != input_ptrs_.size() || outputs.size() != output_ptrs_.size())
+    fail(ErrorCode::kUsage, graph_->source,
+         "expected " + std::to_string(input_ptrs_.size()) + " input and " +
+             std::to_string(output_ptrs_.size()) + " output buffers, got " +
+             std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+  // oneDNN's OpenMP runtime reads the calling thread's setting.
+  omp_set_num_threads(threads_);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    std::memcpy(input_ptrs_[i], inputs[i], input_bytes_[i]);
+}
+
+void CpuModel::copy_out(const std::vector<void*>& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i)
+    std::memcpy(outputs[i], output_ptrs_[i], output_bytes_[i]);
+}
+
+void CpuModel::execute(const BoundStep& s) {
+  if (s.fn) {
+    s.fn();
+    return;
+  }
+  dnnl_primitive_execute(s.prim, stream_.get(), static_cast<int>(s.args.size()), s.args.data());
+}
+
+void CpuModel::run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
+  copy_in(inputs, outputs);
+  for (const BoundStep& s : bound_) execute(s);
+  copy_out(outputs);
+}
+
+void CpuModel::run_profiled(const std::vector<const void*>& inputs,
+                            const std::vector<void*>& outputs, std::vector<NodeTiming>& timings) {
+  copy_in(inputs, outputs);
+  timings.assign(graph_->nodes.size(), NodeTiming{});
+  for (size_t i = 0; i < timings.size(); ++i) timings[i].node = i;
+  for (const BoundStep& s : bound_) {
+    const auto start = std::chrono::steady_clock::now();
+    execute(s);
+    const auto end = std::chrono::steady_clock::now();
+    timings[s.node].ms += std::chrono::duration<double, std::milli>(end - start).count();
+  }
+  copy_out(outputs);
+}
+
+}  // namespace edgebench::cpu

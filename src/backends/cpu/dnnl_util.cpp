@@ -1,0 +1,67 @@
+#include "backends/cpu/dnnl_util.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace edgebench::cpu {
+
+memory::data_type dnnl_type(DType t) {
+  switch (t) {
+    case DType::kF32: return memory::data_type::f32;
+    case DType::kF16: return memory::data_type::f16;
+    case DType::kBF16: return memory::data_type::bf16;
+    case DType::kI8: return memory::data_type::s8;
+    case DType::kU8: return memory::data_type::u8;
+    case DType::kI32: return memory::data_type::s32;
+    case DType::kI64: return memory::data_type::undef;
+  }
+  return memory::data_type::undef;
+}
+
+memory::dims nchw_dims(const Shape& s) {
+  return {s[0], s[3], s[1], s[2]};
+}
+
+memory::desc row_major_md(const Shape& shape, memory::data_type t) {
+  memory::dims dims(shape.begin(), shape.end());
+  if (dims.empty()) dims = {1};
+  memory::dims strides(dims.size(), 1);
+  for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
+  return memory::desc(dims, t, strides);
+}
+
+bool dnnl_can_hold(const Tensor& t) {
+  if (dnnl_type(t.dtype) == memory::data_type::undef) return false;
+  for (int64_t d : t.shape)
+    if (d == 0) return false;
+  return t.shape.size() <= 6;
+}
+
+memory::desc plain_md(const Tensor& t) {
+  if (!dnnl_can_hold(t)) return memory::desc();
+  if (t.shape.size() == 4)
+    return memory::desc(nchw_dims(t.shape), dnnl_type(t.dtype), memory::format_tag::nhwc);
+  return row_major_md(t.shape, dnnl_type(t.dtype));
+}
+
+void append_activation(dnnl::post_ops& ops, const FusedActivation& act) {
+  if (act.kind == ActivationKind::kNone) return;
+  const float lo = std::max(act.min, std::numeric_limits<float>::lowest());
+  const float hi = std::min(act.max, std::numeric_limits<float>::max());
+  if (lo == 0.0f && hi == std::numeric_limits<float>::max())
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+  else
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo, hi);
+}
+
+std::string impl_name(const dnnl::primitive_desc_base& pd) {
+  return std::string("dnnl:") + pd.impl_info_str();
+}
+
+dnnl::primitive_attr user_scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+}  // namespace edgebench::cpu

@@ -1,0 +1,148 @@
+// f32 convolution on oneDNN. Source, weights and destination layouts are left
+// to the library (format_tag::any: blocked nChw16c / nChw8c with the brgemm or
+// JIT kernels); weights are packed once here. The fused activation is an
+// eltwise post-op; a residual Add becomes a sum post-op (accumulate into the
+// destination, which starts as the residual).
+#include <algorithm>
+#include <cstdlib>
+#include <dnnl.hpp>
+#include <string>
+
+#include "backends/cpu/lowerers.h"
+
+namespace edgebench::cpu {
+namespace {
+
+using tag = memory::format_tag;
+
+// The IR's filter bytes as a oneDNN weights descriptor: OHWI for Conv2D
+// ([G, O/G, I/G, KH, KW] when grouped) and [1, KH, KW, C*M] for depthwise
+// (groups = C, M outputs per group, 1 input per group).
+memory::desc user_weights_md(const Node& n, const Tensor& x, const Tensor& w, int64_t groups) {
+  const int64_t kh = w.shape[1], kw = w.shape[2];
+  const auto f32 = memory::data_type::f32;
+  if (n.op == OpType::kDepthwiseConv2D) {
+    const int64_t c = x.shape[3], m = n.attr<Conv2DAttrs>().depth_multiplier;
+    return memory::desc({c, m, 1, kh, kw}, f32, {m, 1, 1, kw * c * m, c * m});
+  }
+  const int64_t oc = w.shape[0], icg = w.shape[3];
+  if (groups == 1) return memory::desc({oc, icg, kh, kw}, f32, tag::ohwi);
+  const int64_t ocg = oc / groups;
+  return memory::desc({groups, ocg, icg, kh, kw}, f32,
+                      {ocg * kh * kw * icg, kh * kw * icg, 1, kw * icg, icg});
+}
+
+// Winograd F(4x4, 3x3) (oneDNN's jit_wino) does a 3x3 stride-1 convolution
+// in ~2.25x fewer multiplications. Measured on Zen 4 (one thread), it wins from
+// 64 input and output channels up (ic80/oc192 at 73x73: 16.5 -> 5.5 ms;
+// ic64/oc96 at 35x35: 1.17 -> 0.65 ms) and loses below (ic32/oc64 at 147x147:
+// 7.2 -> 7.8 ms). Its rounding differs from the direct sum's by a few units in
+// the last place; the zoo tests bound the effect. EDGEBENCH_CPU_WINOGRAD=0 turns it off.
+bool use_winograd(const Node& n, const Tensor& x, const Tensor& w, const Tensor& y,
+                  int64_t groups) {
+  static const bool enabled = [] {
+    const char* env = std::getenv("EDGEBENCH_CPU_WINOGRAD");
+    return !(env && std::string(env) == "0");
+  }();
+  if (!enabled || n.op != OpType::kConv2D || groups != 1) return false;
+  const auto& a = n.attr<Conv2DAttrs>();
+  return w.shape[1] == 3 && w.shape[2] == 3 && a.stride_h == 1 && a.stride_w == 1 &&
+         a.dilation_h == 1 && a.dilation_w == 1 && x.shape[3] >= 64 && y.shape[3] >= 64;
+}
+
+}  // namespace
+
+bool conv_f32_supports(const Graph& g, const Node& n) {
+  if (n.op != OpType::kConv2D && n.op != OpType::kDepthwiseConv2D) return false;
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const Tensor& w = g.tensor(n.inputs[1]);
+  const bool bias_ok =
+      n.inputs.size() < 3 || n.inputs[2] < 0 || g.tensor(n.inputs[2]).dtype == DType::kF32;
+  return x.dtype == DType::kF32 && w.dtype == DType::kF32 && bias_ok &&
+         g.tensor(n.outputs[0]).dtype == DType::kF32;
+}
+
+void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
+  const Graph& g = L.graph();
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const Tensor& w = g.tensor(n.inputs[1]);
+  const bool has_bias = n.inputs.size() > 2 && n.inputs[2] >= 0;
+  const int y_id = res ? res->output : n.outputs[0];
+  const Tensor& y = g.tensor(n.outputs[0]);
+  const auto& a = n.attr<Conv2DAttrs>();
+  const int64_t groups = n.op == OpType::kDepthwiseConv2D ? x.shape[3] : a.groups;
+  const auto f32 = memory::data_type::f32;
+
+  const memory::desc user_w = user_weights_md(n, x, w, groups);
+  const memory::desc src_any(nchw_dims(x.shape), f32, tag::any);
+  const memory::desc w_any(user_w.dims(), f32, tag::any);
+  const memory::desc bias_md({y.shape[3]}, f32, tag::x);
+  const memory::desc dst_any(nchw_dims(y.shape), f32, tag::any);
+  const memory::dims strides = {a.stride_h, a.stride_w};
+  const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};
+  const memory::dims pad_l = {a.pad.top, a.pad.left}, pad_r = {a.pad.bottom, a.pad.right};
+
+  dnnl::primitive_attr attr = user_scratchpad_attr();
+  dnnl::post_ops ops;
+  append_activation(ops, a.act);
+  if (res) {
+    ops.append_sum(1.0f);
+    append_activation(ops, res->act);
+  }
+  attr.set_post_ops(ops);
+
+  const auto make_desc = [&](dnnl::algorithm alg) {
+    return has_bias
+               ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any,
+                                                 w_any, bias_md, dst_any, strides, dilates, pad_l,
+                                                 pad_r)
+               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any,
+                                                 w_any, dst_any, strides, dilates, pad_l, pad_r);
+  };
+  dnnl::convolution_forward::primitive_desc pd;
+  if (use_winograd(n, x, w, y, groups)) {
+    try {
+      pd = dnnl::convolution_forward::primitive_desc(
+          make_desc(dnnl::algorithm::convolution_winograd), attr, L.engine());
+    } catch (const dnnl::error&) {
+      // Not available on this ISA or with these post-ops: the direct algorithm.
+    }
+  }
+  if (!pd)
+    pd = dnnl::convolution_forward::primitive_desc(make_desc(dnnl::algorithm::convolution_direct),
+                                                   attr, L.engine());
+
+  const int src = L.input_as(n.inputs[0], pd.src_desc());
+  int dst = -1;
+  if (res) {
+    // Accumulate into the residual's own buffer when nothing reads it later
+    // (the convolution's source included); otherwise into a fresh buffer that
+    // starts as a copy of the residual.
+    const TensorPlace& r = L.place(res->residual);
+    const bool graph_input =
+        std::find(g.inputs.begin(), g.inputs.end(), res->residual) != g.inputs.end();
+    if (r.md == pd.dst_desc() && !graph_input && !L.buffer(r.buffer).external && r.buffer != src &&
+        !L.buffer_needed_later(r.buffer, L.node())) {
+      dst = r.buffer;
+      L.set_output(y_id, dst, pd.dst_desc(), false);
+    } else {
+      dst = L.new_output(y_id, pd.dst_desc(), false);
+      L.add_reorder(r.buffer, r.md, dst, pd.dst_desc());
+    }
+  } else {
+    dst = L.new_output(y_id, pd.dst_desc(), pd.dst_desc() == plain_md(y));
+  }
+
+  Step& s = L.add_step(impl_name(pd));
+  s.prim = dnnl::convolution_forward(pd);
+  s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, pd.dst_desc()}};
+  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS,
+                            pack_constant(L.engine(), w.data.ptr, user_w, pd.weights_desc()));
+  if (has_bias)
+    s.fixed_args.emplace_back(
+        DNNL_ARG_BIAS,
+        dnnl::memory(bias_md, L.engine(), const_cast<std::byte*>(g.tensor(n.inputs[2]).data.ptr)));
+  s.scratchpad_bytes = pd.scratchpad_desc().get_size();
+}
+
+}  // namespace edgebench::cpu

@@ -1,0 +1,70 @@
+// f32 pooling on oneDNN, in whatever layout the input already has. Average
+// pooling excludes padded cells (TFLite) unless count_include_pad (ONNX); with
+// explicit padding and floor-sized outputs every window lies inside the padded
+// extent, so "include padding" divides by the window size exactly as the
+// reference does. Mean over H and W is average pooling with the whole image as
+// its window, written plain ([N, 1, 1, C] and [N, C] share their bytes).
+#include <dnnl.hpp>
+
+#include "backends/cpu/lowerers.h"
+
+namespace edgebench::cpu {
+
+bool pool_f32_supports(const Graph& g, const Node& n) {
+  if (n.op != OpType::kAveragePool2D && n.op != OpType::kMaxPool2D) return false;
+  return g.tensor(n.inputs[0]).dtype == DType::kF32;
+}
+
+void lower_pool_f32(Lowering& L, const Node& n) {
+  const Graph& g = L.graph();
+  const Tensor& y = g.tensor(n.outputs[0]);
+  const auto& a = n.attr<Pool2DAttrs>();
+  const TensorPlace& x = L.place(n.inputs[0]);
+  const dnnl::algorithm alg = n.op == OpType::kMaxPool2D ? dnnl::algorithm::pooling_max
+                              : a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                                    : dnnl::algorithm::pooling_avg_exclude_padding;
+  const memory::desc dst_any(nchw_dims(y.shape), memory::data_type::f32, memory::format_tag::any);
+  dnnl::primitive_attr attr = user_scratchpad_attr();
+  dnnl::post_ops ops;
+  append_activation(ops, a.act);
+  attr.set_post_ops(ops);
+  const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, x.md, dst_any,
+                                         {a.stride_h, a.stride_w}, {a.filter_h, a.filter_w},
+                                         {a.pad.top, a.pad.left}, {a.pad.bottom, a.pad.right});
+  const dnnl::pooling_forward::primitive_desc pd(desc, attr, L.engine());
+  const int src = L.input_as(n.inputs[0], pd.src_desc());
+  const int dst = L.new_output(n.outputs[0], pd.dst_desc(), pd.dst_desc() == plain_md(y));
+  Step& s = L.add_step(impl_name(pd));
+  s.prim = dnnl::pooling_forward(pd);
+  s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, pd.dst_desc()}};
+  s.scratchpad_bytes = pd.scratchpad_desc().get_size();
+}
+
+bool mean_f32_supports(const Graph& g, const Node& n) {
+  if (n.op != OpType::kMean) return false;
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const auto& axes = n.attr<ReduceAttrs>().axes;
+  return x.dtype == DType::kF32 && x.shape.size() == 4 && axes == std::vector<int>{1, 2} &&
+         x.elements() > 0;
+}
+
+void lower_mean_f32(Lowering& L, const Node& n) {
+  const Graph& g = L.graph();
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const TensorPlace& xp = L.place(n.inputs[0]);
+  const int64_t h = x.shape[1], w = x.shape[2];
+  const memory::desc dst_md({x.shape[0], x.shape[3], 1, 1}, memory::data_type::f32,
+                            memory::format_tag::nhwc);
+  const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                         dnnl::algorithm::pooling_avg_exclude_padding, xp.md,
+                                         dst_md, {h, w}, {h, w}, {0, 0}, {0, 0});
+  const dnnl::pooling_forward::primitive_desc pd(desc, user_scratchpad_attr(), L.engine());
+  const int src = L.input_as(n.inputs[0], pd.src_desc());
+  const int dst = L.new_plain_output(n.outputs[0]);
+  Step& s = L.add_step(impl_name(pd));
+  s.prim = dnnl::pooling_forward(pd);
+  s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, dst_md}};
+  s.scratchpad_bytes = pd.scratchpad_desc().get_size();
+}
+
+}  // namespace edgebench::cpu

@@ -1,0 +1,65 @@
+// The cpu backend's kernels, one lowering per file. Each has a `supports`
+// predicate (checked in the table in cpu_backend.cpp, first match wins) and a
+// `lower` function adding steps to the Lowering (lowering.h).
+#pragma once
+
+#include "backends/cpu/lowering.h"
+
+namespace edgebench::cpu {
+
+// A residual the convolution accumulates into (passes/fuse_conv_add.h): the
+// Add's other input, the Add's output tensor and the Add's fused activation.
+struct ConvResidual {
+  int residual = -1;
+  int output = -1;
+  FusedActivation act;
+};
+
+// f32 Conv2D / DepthwiseConv2D on oneDNN (depthwise and groups as grouped conv).
+bool conv_f32_supports(const Graph& g, const Node& n);
+void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* residual);
+
+// f32 FullyConnected as a oneDNN inner product.
+bool fully_connected_f32_supports(const Graph& g, const Node& n);
+void lower_fully_connected_f32(Lowering& L, const Node& n);
+
+// f32 max/average pooling, and Mean over H and W (global average pooling).
+bool pool_f32_supports(const Graph& g, const Node& n);
+void lower_pool_f32(Lowering& L, const Node& n);
+bool mean_f32_supports(const Graph& g, const Node& n);
+void lower_mean_f32(Lowering& L, const Node& n);
+
+// f32 Concat (oneDNN concat, any layout in, the library's layout out).
+bool concat_f32_supports(const Graph& g, const Node& n);
+void lower_concat_f32(Lowering& L, const Node& n);
+
+// f32 Add/Sub/Mul/Div of same-shaped tensors (oneDNN binary).
+bool binary_f32_supports(const Graph& g, const Node& n);
+void lower_binary_f32(Lowering& L, const Node& n);
+
+// f32 softmax over the last axis with beta 1.
+bool softmax_f32_supports(const Graph& g, const Node& n);
+void lower_softmax_f32(Lowering& L, const Node& n);
+
+// Reshape: an alias of the (plain) input buffer.
+bool reshape_supports(const Graph& g, const Node& n);
+void lower_reshape(Lowering& L, const Node& n);
+
+// Quantized (u8/i8) Conv2D and FullyConnected: oneDNN int8 products into s32,
+// then TFLite's requantization in our own epilogue (bit-exact).
+bool conv_int8_supports(const Graph& g, const Node& n);
+void lower_conv_int8(Lowering& L, const Node& n);
+
+// Quantized DepthwiseConv2D: our own kernel with TFLite's arithmetic.
+bool depthwise_int8_supports(const Graph& g, const Node& n);
+void lower_depthwise_int8(Lowering& L, const Node& n);
+
+// Quantized Add of same-shaped tensors: our own kernel with TFLite's arithmetic.
+bool add_int8_supports(const Graph& g, const Node& n);
+void lower_add_int8(Lowering& L, const Node& n);
+
+// Anything else: the reference kernel on plain buffers.
+bool reference_supports(const Graph& g, const Node& n);
+void lower_reference(Lowering& L, const Node& n);
+
+}  // namespace edgebench::cpu

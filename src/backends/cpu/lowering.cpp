@@ -1,0 +1,145 @@
+#include "backends/cpu/lowering.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+
+namespace edgebench::cpu {
+
+Lowering::Lowering(const Graph& g, dnnl::engine engine) : g_(g), engine_(std::move(engine)) {
+  places_.resize(g.tensors.size());
+  for (size_t t = 0; t < g.tensors.size(); ++t) {
+    const Tensor& tensor = g.tensors[t];
+    if (!tensor.is_const()) continue;
+    Buffer b;
+    b.bytes = tensor.bytes();
+    b.external = tensor.data.ptr;
+    buffers_.push_back(b);
+    places_[t] = {static_cast<int>(buffers_.size()) - 1, plain_md(tensor), true};
+  }
+}
+
+int Lowering::new_buffer(size_t bytes) {
+  Buffer b;
+  b.bytes = bytes;
+  buffers_.push_back(b);
+  return static_cast<int>(buffers_.size()) - 1;
+}
+
+Step& Lowering::add_step(std::string kernel) {
+  steps_.emplace_back();
+  steps_.back().node = node_;
+  steps_.back().kernel = std::move(kernel);
+  return steps_.back();
+}
+
+void Lowering::add_reorder(int from, const memory::desc& from_md, int to,
+                           const memory::desc& to_md) {
+  const dnnl::reorder::primitive_desc pd(engine_, from_md, engine_, to_md, user_scratchpad_attr());
+  Step& s = add_step("dnnl:reorder:" + std::string(pd.impl_info_str()));
+  s.prim = dnnl::reorder(pd);
+  s.args = {{DNNL_ARG_FROM, from, from_md}, {DNNL_ARG_TO, to, to_md}};
+  s.scratchpad_bytes = pd.scratchpad_desc().get_size();
+}
+
+int Lowering::input_as(int tensor, const memory::desc& want) {
+  const TensorPlace& p = place(tensor);
+  if (p.buffer < 0)
+    fail(ErrorCode::kInternal, g_.source,
+         "tensor '" + g_.tensor(tensor).name + "' is used before it is produced");
+  if (p.md == want) return p.buffer;
+  for (const CachedCopy& c : copies_)
+    if (c.tensor == tensor && c.md == want) return c.buffer;
+  const int b = new_buffer(want.get_size());
+  add_reorder(p.buffer, p.md, b, want);
+  copies_.push_back({tensor, want, b});
+  return b;
+}
+
+int Lowering::input_plain(int tensor) {
+  const TensorPlace& p = place(tensor);
+  if (p.plain) {
+    if (p.buffer < 0)
+      fail(ErrorCode::kInternal, g_.source,
+           "tensor '" + g_.tensor(tensor).name + "' is used before it is produced");
+    return p.buffer;
+  }
+  return input_as(tensor, plain_md(g_.tensor(tensor)));
+}
+
+void Lowering::set_output(int tensor, int buffer, const memory::desc& md, bool plain) {
+  places_.at(static_cast<size_t>(tensor)) = {buffer, md, plain};
+}
+
+int Lowering::new_output(int tensor, const memory::desc& md, bool plain) {
+  const int b = new_buffer(md.get_size());
+  set_output(tensor, b, md, plain);
+  return b;
+}
+
+int Lowering::new_plain_output(int tensor) {
+  const Tensor& t = g_.tensor(tensor);
+  const int b = new_buffer(t.bytes());
+  set_output(tensor, b, plain_md(t), true);
+  return b;
+}
+
+bool Lowering::buffer_needed_later(int buffer, size_t except) const {
+  const size_t now = exec_pos_.empty() ? node_ : exec_pos_[node_];
+  for (size_t t = 0; t < places_.size(); ++t) {
+    if (places_[t].buffer != buffer) continue;
+    const int id = static_cast<int>(t);
+    if (std::find(g_.outputs.begin(), g_.outputs.end(), id) != g_.outputs.end()) return true;
+    for (size_t k = 0; k < g_.nodes.size(); ++k) {
+      if (k == except) continue;
+      const size_t pos = exec_pos_.empty() ? k : exec_pos_[k];
+      if (pos < now) continue;
+      const auto& in = g_.nodes[k].inputs;
+      if (std::find(in.begin(), in.end(), id) != in.end()) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<int> Lowering::bind_graph_inputs() {
+  std::vector<int> ids;
+  for (int id : g_.inputs) {
+    const int b = new_plain_output(id);
+    buffers_[static_cast<size_t>(b)].pinned = true;
+    ids.push_back(b);
+  }
+  return ids;
+}
+
+std::vector<int> Lowering::bind_graph_outputs() {
+  std::vector<int> ids;
+  for (int id : g_.outputs) {
+    const int b = input_plain(id);
+    buffers_[static_cast<size_t>(b)].pinned = true;
+    ids.push_back(b);
+  }
+  return ids;
+}
+
+dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
+                           const memory::desc& to) {
+  dnnl::memory src(from, engine, const_cast<void*>(data));
+  dnnl::memory dst(to, engine);
+  dnnl::stream stream(engine);
+  try {
+    dnnl::reorder(src, dst).execute(stream, src, dst);
+  } catch (const dnnl::error&) {
+    // Some packed formats (Winograd's) are reachable only from the plain
+    // (oihw-ordered) layout: go through it.
+    const memory::dims dims = from.dims();
+    memory::dims strides(dims.size(), 1);
+    for (size_t i = dims.size() - 1; i > 0; --i) strides[i - 1] = strides[i] * dims[i];
+    dnnl::memory plain(memory::desc(dims, from.data_type(), strides), engine);
+    dnnl::reorder(src, plain).execute(stream, src, plain);
+    dnnl::reorder(plain, dst).execute(stream, plain, dst);
+  }
+  stream.wait();
+  return dst;
+}
+
+}  // namespace edgebench::cpu

@@ -1,0 +1,133 @@
+// How the cpu backend turns a graph into a list of steps over one arena.
+//
+// compile() walks the nodes in order and lowers each through the first kernel
+// in the table (cpu_backend.cpp) that supports it. A lowering creates oneDNN
+// primitive descriptors (layouts left to the library: format_tag::any), asks
+// the context for its inputs in the layouts the primitive chose (a reorder step
+// is inserted only where the producer's layout differs; reorders are cached
+// per tensor and layout), packs constant weights once, and records one or more
+// steps whose operands are buffer ids. Then buffers get arena offsets by
+// liveness (arena_plan.h), and every step is bound to fixed pointers: running
+// is a loop over prepared primitive calls and functions.
+#pragma once
+
+#include <cstddef>
+#include <dnnl.hpp>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backends/cpu/dnnl_util.h"
+#include "ir/graph.h"
+
+namespace edgebench::cpu {
+
+// A block of bytes a tensor or a temporary lives in while the model runs.
+struct Buffer {
+  size_t bytes = 0;
+  const void* external = nullptr;  // a constant's bytes (outside the arena)
+  bool pinned = false;             // graph input/output: live for the whole run
+};
+
+// Where a tensor is and how its bytes are laid out.
+struct TensorPlace {
+  int buffer = -1;    // -1: not produced yet
+  memory::desc md;    // NCHW-logical for rank 4 (see dnnl_util.h); zero for non-oneDNN dtypes
+  bool plain = true;  // bytes in the IR's order (NHWC / row-major)
+};
+
+// One operand of a oneDNN primitive: a buffer seen through a descriptor.
+struct ArgRef {
+  int arg = 0;  // DNNL_ARG_*
+  int buffer = -1;
+  memory::desc md;
+};
+
+// Addresses of all buffers, by id, once the arena exists.
+using BufferPtrs = std::vector<std::byte*>;
+
+struct Step {
+  size_t node = 0;     // the graph node this step belongs to (profiles)
+  std::string kernel;  // e.g. "dnnl:brgconv:avx512_core", "ref:softmax_f32"
+  // Either a oneDNN primitive with its operands ...
+  dnnl::primitive prim;
+  std::vector<ArgRef> args;
+  std::vector<std::pair<int, dnnl::memory>> fixed_args;  // packed weights, bias (owned)
+  size_t scratchpad_bytes = 0;
+  // ... or a function made once buffers have addresses, touching `uses`.
+  std::function<std::function<void()>(const BufferPtrs&)> make_fn;
+  std::vector<int> uses;
+};
+
+class Lowering {
+ public:
+  Lowering(const Graph& g, dnnl::engine engine);
+
+  const Graph& graph() const { return g_; }
+  const dnnl::engine& engine() const { return engine_; }
+  const TensorPlace& place(int tensor) const { return places_.at(static_cast<size_t>(tensor)); }
+  const Buffer& buffer(int id) const { return buffers_.at(static_cast<size_t>(id)); }
+  std::vector<Step>& steps() { return steps_; }
+  const std::vector<Buffer>& buffers() const { return buffers_; }
+
+  // Threads the model runs with (kernels may split work per thread).
+  void set_threads(int threads) { threads_ = threads; }
+  int threads() const { return threads_; }
+
+  // The node being lowered (steps added now belong to it).
+  void begin_node(size_t node) { node_ = node; }
+  size_t node() const { return node_; }
+
+  int new_buffer(size_t bytes);
+  Step& add_step(std::string kernel);
+
+  // The tensor's bytes laid out as `want`: its own buffer when the layouts
+  // match, else a (cached) reordered copy.
+  int input_as(int tensor, const memory::desc& want);
+  // The tensor in the IR's byte order (constants: their own bytes).
+  int input_plain(int tensor);
+  // A reorder step from one buffer/layout to another.
+  void add_reorder(int from, const memory::desc& from_md, int to, const memory::desc& to_md);
+
+  // Records where a node's output lives.
+  void set_output(int tensor, int buffer, const memory::desc& md, bool plain);
+  // A fresh buffer for a node's output in layout `md`; returns the buffer id.
+  int new_output(int tensor, const memory::desc& md, bool plain);
+  // A fresh buffer for a plain output of the tensor's own size.
+  int new_plain_output(int tensor);
+
+  // Where each node runs in the step order (a convolution absorbed by an Add
+  // runs at the Add's position); defaults to the node's own index.
+  void set_exec_positions(std::vector<size_t> pos) { exec_pos_ = std::move(pos); }
+  // True if some tensor held in `buffer`, other than through node `except`, is
+  // read at or after the current node's position, or is a graph output.
+  bool buffer_needed_later(int buffer, size_t except) const;
+
+  // Graph inputs/outputs: pinned plain buffers; returns the buffer per tensor.
+  std::vector<int> bind_graph_inputs();
+  std::vector<int> bind_graph_outputs();
+
+ private:
+  struct CachedCopy {
+    int tensor;
+    memory::desc md;
+    int buffer;
+  };
+  const Graph& g_;
+  dnnl::engine engine_;
+  size_t node_ = 0;
+  int threads_ = 1;
+  std::vector<TensorPlace> places_;
+  std::vector<Buffer> buffers_;
+  std::vector<Step> steps_;
+  std::vector<CachedCopy> copies_;
+  std::vector<size_t> exec_pos_;
+};
+
+// Packs constant bytes viewed as `from` into a library-owned memory of layout
+// `to` (weights, once, at compile time).
+dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
+                           const memory::desc& to);
+
+}  // namespace edgebench::cpu

@@ -1,0 +1,51 @@
+// Owner of the per-channel arrays a Requant (int8_kernels.h) points to, built
+// once at compile time from TFLite's (multiplier, shift) pairs, padded so that
+// vector loads past the last channel (and one element further, for the odd
+// lanes' multipliers) stay inside.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "backends/cpu/int8_kernels.h"
+
+namespace edgebench::cpu::int8 {
+
+class RequantTable {
+ public:
+  RequantTable() = default;
+  RequantTable(const std::vector<int32_t>& multiplier, const std::vector<int>& shift) {
+    const size_t n = multiplier.size();
+    const size_t padded = (n + kChannelPad - 1) / kChannelPad * kChannelPad + kChannelPad;
+    mult_.assign(padded, 0), lsh_.assign(padded, 0), rsh_.assign(padded, 0);
+    mask_.assign(padded, 0), half_.assign(padded, 0);
+    for (size_t c = 0; c < n; ++c) {
+      mult_[c] = multiplier[c];
+      lsh_[c] = std::max(shift[c], 0);
+      rsh_[c] = std::max(-shift[c], 0);
+      mask_[c] = static_cast<int32_t>((int64_t{1} << rsh_[c]) - 1);
+      half_[c] = mask_[c] >> 1;
+      left_shifts_ |= lsh_[c] != 0;
+    }
+  }
+  Requant view(int32_t zero_point, int32_t act_min, int32_t act_max) const {
+    Requant q;
+    q.multiplier = mult_.data();
+    q.left_shift = lsh_.data();
+    q.right_shift = rsh_.data();
+    q.rounding_mask = mask_.data();
+    q.rounding_half = half_.data();
+    q.any_left_shift = left_shifts_;
+    q.output_zero_point = zero_point;
+    q.act_min = act_min;
+    q.act_max = act_max;
+    return q;
+  }
+
+ private:
+  std::vector<int32_t> mult_, lsh_, rsh_, mask_, half_;
+  bool left_shifts_ = false;
+};
+
+}  // namespace edgebench::cpu::int8
