@@ -35,9 +35,9 @@ void run_classify(const ClassifyArgs& a) {
   const size_t classes = static_cast<size_t>(out.elements());
   // Decode everything first: a bad image is an error before any result is printed.
   std::vector<Image> images;
-  int tw = 0, th = 0;
-  decode_target_size(geo, family, &tw, &th);
-  for (const auto& path : a.images) images.push_back(decode_image_file(path, tw, th));
+  const DecodeSettings decode = decode_settings(geo, family);
+  for (const auto& path : a.images)
+    images.push_back(decode_image_file(path, decode.target_w, decode.target_h, decode.fast_dct));
 
   std::vector<std::byte> input(in.bytes());
   auto outputs = session->make_output_buffers();

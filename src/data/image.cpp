@@ -63,10 +63,10 @@ void check_dimensions(int64_t width, int64_t height, const std::string& name) {
 }  // namespace detail
 
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors,
-                          int target_w, int target_h) {
+                          int target_w, int target_h, bool fast_dct) {
   if (data == nullptr || size == 0) fail(ErrorCode::kInput, name_for_errors, "empty file");
   if (starts_with(data, size, "\xFF\xD8\xFF", 3)) {
-    return detail::decode_jpeg(data, size, name_for_errors, target_w, target_h);
+    return detail::decode_jpeg(data, size, name_for_errors, target_w, target_h, fast_dct);
   }
   if (starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) {
     return detail::decode_png(data, size, name_for_errors);
@@ -75,9 +75,9 @@ Image decode_image_memory(const uint8_t* data, size_t size, const std::string& n
   fail(ErrorCode::kInput, name_for_errors, "not a JPEG, PNG or BMP file");
 }
 
-Image decode_image_file(const std::string& path, int target_w, int target_h) {
+Image decode_image_file(const std::string& path, int target_w, int target_h, bool fast_dct) {
   const std::vector<uint8_t> bytes = read_file(path);
-  return decode_image_memory(bytes.data(), bytes.size(), path, target_w, target_h);
+  return decode_image_memory(bytes.data(), bytes.size(), path, target_w, target_h, fast_dct);
 }
 
 }  // namespace edgebench

@@ -4,7 +4,7 @@
 // with Error(ErrorCode::kInput, "<name>: <problem>").
 //
 // Decoding follows TensorFlow's decode_jpeg / decode_png / decode_bmp with
-// channels=3 (accurate integer IDCT, fancy upsampling, alpha stripped, 16-bit
+// channels=3 (IFAST or accurate IDCT on request, fancy upsampling, alpha stripped, 16-bit
 // PNG samples truncated to their high byte), so that a TF-style preprocessing
 // pipeline built on top reproduces TF's input tensors.
 #pragma once
@@ -33,10 +33,14 @@ inline constexpr int64_t kMaxImagePixels = 100'000'000;
 // smallest libjpeg-turbo factor keeping both sides >= 2x the target), which is
 // much faster; 0 decodes at full size, as TensorFlow does. Other formats are
 // always decoded at full size.
-Image decode_image_file(const std::string& path, int target_w = 0, int target_h = 0);
+// fast_dct selects libjpeg's IFAST inverse DCT, which is what TensorFlow's
+// decode_jpeg uses by default ("sacrificing decoding image quality for speed");
+// the accurate DCT (default here) is what PIL, and so torchvision, use.
+Image decode_image_file(const std::string& path, int target_w = 0, int target_h = 0,
+                        bool fast_dct = false);
 
 // Same, from a buffer; name_for_errors prefixes every error message.
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors,
-                          int target_w = 0, int target_h = 0);
+                          int target_w = 0, int target_h = 0, bool fast_dct = false);
 
 }  // namespace edgebench

@@ -15,7 +15,7 @@ namespace edgebench::detail {
 void check_dimensions(int64_t width, int64_t height, const std::string& name);
 
 Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name, int target_w,
-                  int target_h);
+                  int target_h, bool fast_dct);
 Image decode_png(const uint8_t* data, size_t size, const std::string& name);
 Image decode_bmp(const uint8_t* data, size_t size, const std::string& name);
 

@@ -1,5 +1,5 @@
 // JPEG → RGB8 through libturbojpeg's tj* API (libjpeg-turbo 2.1: no tj3*).
-// Settings follow TensorFlow's decode_jpeg(channels=3): accurate integer IDCT,
+// Settings follow TensorFlow's decode_jpeg(channels=3): IFAST IDCT when asked (TF's default),
 // fancy upsampling, CMYK/YCCK converted with TF's formulas, truncated files
 // rejected (TF's default try_recover_truncated=False).
 #include <turbojpeg.h>
@@ -99,7 +99,7 @@ void cmyk_to_rgb(const std::vector<uint8_t>& cmyk, bool adobe, std::vector<uint8
 }  // namespace
 
 Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name, int target_w,
-                  int target_h) {
+                  int target_h, bool fast_dct) {
   TjHandle tj(tjInitDecompress());
   if (!tj) fail(ErrorCode::kInternal, name, "cannot create a JPEG decoder");
 
@@ -121,10 +121,12 @@ Image decode_jpeg(const uint8_t* data, size_t size, const std::string& name, int
   const bool cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
   std::vector<uint8_t> pixels(static_cast<size_t>(image.width) * image.height * (cmyk ? 4 : 3));
 
-  // Flags 0 = accurate IDCT + fancy upsampling, TF's defaults; LIMITSCANS
+  // Fancy upsampling always (TF and PIL both use it); IFAST or accurate IDCT as
+  // asked (TF's decode_jpeg defaults to IFAST, PIL to accurate). LIMITSCANS
   // refuses progressive files with absurd scan counts (a CPU bomb).
+  const int flags = TJFLAG_LIMITSCANS | (fast_dct ? TJFLAG_FASTDCT : 0);
   if (tjDecompress2(tj.get(), data, static_cast<unsigned long>(size), pixels.data(), image.width, 0,
-                    image.height, cmyk ? TJPF_CMYK : TJPF_RGB, TJFLAG_LIMITSCANS) != 0) {
+                    image.height, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
     const std::string why = tjGetErrorStr2(tj.get());
     if (tjGetErrorCode(tj.get()) != TJERR_WARNING)
       fail(ErrorCode::kInput, name, "corrupt JPEG: " + why);

@@ -19,9 +19,12 @@ std::vector<float> real_input(const Image& img, const InputGeometry& geo, Prepro
   const int h = geo.height, w = geo.width;
   std::vector<float> out(static_cast<size_t>(h) * w * 3);
   if (f == PreprocessFamily::kInception) {
+    // TF-slim preprocess_for_eval, in its order: convert_image_dtype to [0, 1]
+    // (x * float(1/255)), central_crop, resize_bilinear, then (x - 0.5) * 2.
     Image cropped = central_crop(img, kInceptionCrop);
-    resize_bilinear_float(cropped, h, w, out.data(), /*half_pixel_centers=*/false);
-    for (float& v : out) v = v / 127.5f - 1.0f;
+    resize_bilinear_float(cropped, h, w, out.data(), /*half_pixel_centers=*/false,
+                          static_cast<float>(1.0 / 255.0));
+    for (float& v : out) v = (v - 0.5f) * 2.0f;
     return out;
   }
   // torchvision and caffe share the geometry: shorter side to size/0.875, centre crop.
@@ -133,12 +136,18 @@ void preprocess_image(const Image& img, const Tensor& input, const InputGeometry
   }
 }
 
-void decode_target_size(const InputGeometry& geo, PreprocessFamily family, int* w, int* h) {
-  // The crop keeps 87.5 % of each side in every family; ask for the size
-  // before the crop so DCT scaling never drops below what the resize needs.
-  (void)family;
-  *w = static_cast<int>(std::ceil(geo.width / kInceptionCrop));
-  *h = static_cast<int>(std::ceil(geo.height / kInceptionCrop));
+DecodeSettings decode_settings(const InputGeometry& geo, PreprocessFamily family) {
+  DecodeSettings d;
+  if (family == PreprocessFamily::kInception) {
+    // TensorFlow decodes at full size with the IFAST DCT; anything else changes pixels.
+    d.fast_dct = true;
+    return d;
+  }
+  // torchvision/caffe: PIL's accurate DCT. DCT scaling (only when the image is at
+  // least twice the size the resize needs) saves decode time on large photos.
+  d.target_w = static_cast<int>(std::ceil(geo.width / kInceptionCrop));
+  d.target_h = static_cast<int>(std::ceil(geo.height / kInceptionCrop));
+  return d;
 }
 
 }  // namespace edgebench

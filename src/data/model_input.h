@@ -34,7 +34,12 @@ InputGeometry image_input_geometry(const Tensor& input, const std::string& model
 void preprocess_image(const Image& img, const Tensor& input, const InputGeometry& geo,
                       PreprocessFamily family, std::byte* out);
 
-// Decode size hint for DCT-scaled JPEG decoding: the size the family resizes to.
-void decode_target_size(const InputGeometry& geo, PreprocessFamily family, int* w, int* h);
+// How a family's framework decodes JPEGs: IFAST DCT and full size for
+// TensorFlow (inception); accurate DCT, with DCT scaling for large photos, otherwise.
+struct DecodeSettings {
+  int target_w = 0, target_h = 0;  // 0: full size
+  bool fast_dct = false;
+};
+DecodeSettings decode_settings(const InputGeometry& geo, PreprocessFamily family);
 
 }  // namespace edgebench

@@ -93,7 +93,7 @@ Image central_crop(const Image& src, double fraction) {
 }
 
 void resize_bilinear_float(const Image& src, int out_h, int out_w, float* out_hwc,
-                           bool half_pixel_centers) {
+                           bool half_pixel_centers, float value_scale) {
   require_image(src, "resize_bilinear");
   if (out_h <= 0 || out_w <= 0 || out_hwc == nullptr) {
     fail(ErrorCode::kUsage, "resize_bilinear", "output size must be positive");
@@ -109,7 +109,8 @@ void resize_bilinear_float(const Image& src, int out_h, int out_w, float* out_hw
       const size_t l = static_cast<size_t>(xs[x].lower) * 3,
                    u = static_cast<size_t>(xs[x].upper) * 3;
       for (int c = 0; c < 3; ++c) {
-        *out++ = lerp2d(top_row[l + c], top_row[u + c], bottom_row[l + c], bottom_row[u + c],
+        *out++ = lerp2d(top_row[l + c] * value_scale, top_row[u + c] * value_scale,
+                        bottom_row[l + c] * value_scale, bottom_row[u + c] * value_scale,
                         xs[x].lerp, ys[y].lerp);
       }
     }

@@ -22,8 +22,10 @@ Image central_crop(const Image& src, double fraction);
 // half_pixel_centers=false is TF1's legacy mapping (in = out*scale), which
 // TF-slim's preprocessing uses; true maps pixel centres (TF2's tf.image.resize).
 // Writes out_h*out_w*3 floats in 0..255, HWC, RGB.
+// value_scale multiplies each source value (as a float) before interpolation:
+// 1/255 reproduces resizing the [0, 1] image of tf.image.convert_image_dtype.
 void resize_bilinear_float(const Image& src, int out_h, int out_w, float* out_hwc,
-                           bool half_pixel_centers);
+                           bool half_pixel_centers, float value_scale = 1.0f);
 
 struct ImageSize {
   int height = 0;

@@ -110,8 +110,7 @@ RunResult run_classification(const RunOptions& opt_in) {
   res.preprocess = preprocess_family_name(family);
   res.output_offset = imagenet_output_offset(static_cast<size_t>(out.elements()), opt.model);
   if (!opt.dump_inputs.empty()) std::filesystem::create_directories(opt.dump_inputs);
-  int target_w = 0, target_h = 0;
-  decode_target_size(geo, family, &target_w, &target_h);
+  const DecodeSettings decode = decode_settings(geo, family);
 
   const size_t n = ds.items.size();
   PreparedQueue queue(static_cast<size_t>(2 * res.decode_threads + 2));
@@ -123,7 +122,7 @@ RunResult run_classification(const RunOptions& opt_in) {
       p.index = i;
       const double t0 = now();
       try {
-        Image img = decode_image_file(ds.items[i].path, target_w, target_h);
+        Image img = decode_image_file(ds.items[i].path, decode.target_w, decode.target_h, decode.fast_dct);
         p.input.resize(in.bytes());
         preprocess_image(img, in, geo, family, p.input.data());
       } catch (const Error& e) {

@@ -102,12 +102,12 @@ void CpuModel::copy_in(const std::vector<const void*>& inputs, const std::vector
   // oneDNN's OpenMP runtime reads the calling thread's setting.
   omp_set_num_threads(threads_);
   for (size_t i = 0; i < inputs.size(); ++i)
-    std::memcpy(input_ptrs_[i], inputs[i], input_bytes_[i]);
+    if (input_bytes_[i] > 0) std::memcpy(input_ptrs_[i], inputs[i], input_bytes_[i]);
 }
 
 void CpuModel::copy_out(const std::vector<void*>& outputs) {
   for (size_t i = 0; i < outputs.size(); ++i)
-    std::memcpy(outputs[i], output_ptrs_[i], output_bytes_[i]);
+    if (output_bytes_[i] > 0) std::memcpy(outputs[i], output_ptrs_[i], output_bytes_[i]);
 }
 
 void CpuModel::execute(const BoundStep& s) {
