@@ -4,8 +4,9 @@
 Feeds every input tensor that `edgebench run --dump-inputs DIR` wrote (DIR/<stem>.npy) to
 TFLite's interpreter twice -- the reference kernels (OpResolverType.BUILTIN_REF, which our
 engine is meant to match bit for bit) and the default optimized interpreter (AUTO, may differ
-on near-ties) -- and compares their top-1 (and top-5 indices) with the predictions in r.json. It also checks
-our five scores against TFLite's dequantized outputs at the same indices (bit-exactness).
+on near-ties) -- and compares their top-1 (and top-5 indices) with the predictions in r.json.
+It also checks our five scores against TFLite's dequantized outputs at the same indices
+(bit-exactness: a top-1 match alone can hide outputs that are a few steps off).
 
 Usage (from the repository root):
   build/edgebench run --model M --dataset ../shared/imagenet-sample \

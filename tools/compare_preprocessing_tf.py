@@ -29,6 +29,8 @@ import numpy as np
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
+tf.get_logger().setLevel("ERROR")  # resize_bilinear's deprecation notice
+
 
 def tf_preprocess(path, height, width):
     """TF-slim preprocess_for_eval(image, height, width, central_fraction=0.875)."""
