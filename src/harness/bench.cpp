@@ -127,6 +127,7 @@ BenchResult run_bench(const BenchOptions& opt) {
   auto s = Session::load(opt.model, so);
   r.load_s = seconds_since(t0);
   r.backend = s->backend_name();
+  r.precision = opt.precision == "fp32" ? native_precision(s->graph()) : opt.precision;
   return bench_session(*s, opt, r);
 }
 
@@ -137,12 +138,13 @@ BenchResult run_bench_graph(Graph g, const BenchOptions& opt) {
   auto s = Session::from_graph(std::move(g), so);
   r.load_s = seconds_since(t0);
   r.backend = s->backend_name();
+  r.precision = opt.precision == "fp32" ? native_precision(s->graph()) : opt.precision;
   return bench_session(*s, opt, r);
 }
 
 nlohmann::json bench_json(const BenchResult& r) {
   nlohmann::json j = {{"model", r.options.model},   {"backend", r.backend},
-                      {"precision", r.options.precision}, {"threads", r.threads},
+                      {"precision", r.precision}, {"threads", r.threads},
                       {"runs", r.runs},             {"warmup", r.options.warmup},
                       {"load_s", r.load_s},         {"mean_ms", r.mean_ms},
                       {"min_ms", r.min_ms},         {"max_ms", r.max_ms},
@@ -166,7 +168,7 @@ std::string bench_text(const BenchResult& r) {
       "{}: backend {}, {} thread(s), precision {}, {} runs after {} warm-up\n"
       "load {:.3f} s | p50 {:.3f} ms | p90 {:.3f} | p99 {:.3f} | mean {:.3f} | min {:.3f} | std {:.3f} "
       "| peak RSS {:.1f} MiB | {:.1f} M MACs\n",
-      r.options.model, r.backend, r.threads, r.options.precision, r.runs, r.options.warmup,
+      r.options.model, r.backend, r.threads, r.precision, r.runs, r.options.warmup,
       r.load_s, r.p50_ms, r.p90_ms, r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib,
       r.macs / 1e6);
   if (!r.op_profile.empty()) {

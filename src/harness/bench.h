@@ -31,6 +31,7 @@ struct OpProfileRow {
 struct BenchResult {
   BenchOptions options;
   std::string backend;
+  std::string precision;  // effective (see native_precision)
   int threads = 1;
   int runs = 0;
   double load_s = 0;

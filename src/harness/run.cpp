@@ -99,6 +99,7 @@ RunResult run_classification(const RunOptions& opt_in) {
   RunRecord rec;
   rec.load_s = now() - t_load;
   res.backend = session->backend_name();
+  res.precision = opt.precision == "fp32" ? native_precision(session->graph()) : opt.precision;
   res.model_sha256 = sha256_file(opt.model);
 
   const Tensor& in = session->input();

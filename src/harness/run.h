@@ -45,6 +45,7 @@ struct RunResult {
   std::string dataset_layout;
   std::string preprocess;
   std::string backend;
+  std::string precision;  // effective: the flag, or the model's own (int8) under the default fp32
   int inference_threads = 1;
   int decode_threads = 1;
   int output_offset = 0;  // output index = class index + offset

@@ -42,6 +42,15 @@ int64_t saturating_add(int64_t a, int64_t b) {
 }
 }  // namespace
 
+std::string native_precision(const Graph& g) {
+  for (const Node& n : g.nodes) {
+    if (n.op != OpType::kConv2D && n.op != OpType::kDepthwiseConv2D && n.op != OpType::kFullyConnected)
+      continue;
+    if (is_quantized_int(g.tensor(n.inputs[1]).dtype)) return "int8";
+  }
+  return "fp32";
+}
+
 NodeCost graph_cost(const Graph& g) {
   NodeCost total;
   for (const Node& n : g.nodes) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "ir/graph.h"
 
@@ -16,5 +17,9 @@ struct NodeCost {
 
 NodeCost node_cost(const Graph& g, const Node& n);
 NodeCost graph_cost(const Graph& g);
+
+// The precision a model runs in when none is forced: "int8" when its weights
+// are quantized 8-bit integers, else "fp32". Reports show this, not the flag.
+std::string native_precision(const Graph& g);
 
 }  // namespace edgebench

@@ -34,7 +34,7 @@ nlohmann::json run_json(const RunResult& r, bool per_image) {
                  {"preprocess", r.preprocess},
                  {"limit", o.limit},
                  {"backend", r.backend},
-                 {"precision", o.precision},
+                 {"precision", r.precision},
                  {"inference_threads", r.inference_threads},
                  {"decode_threads", r.decode_threads},
                  {"output_offset", r.output_offset}};
@@ -65,7 +65,7 @@ std::string run_csv_row(const RunResult& r) {
   const Metrics& m = r.metrics;
   return fmt::format("{},{},{},{},{},{:.5f},{:.5f},{:.1f},{:.1f},{:.3f},{:.2f},{:.3f},{:.3f},{:.3f},"
                      "{:.3f},{:.3f},{:.2f},{:.2f},{:.2f}\n",
-                     r.options.model, r.backend, r.options.precision, m.images, m.failed_images,
+                     r.options.model, r.backend, r.precision, m.images, m.failed_images,
                      m.top1, m.top5, m.memory_mib, m.model_mib, m.load_s, m.time_s, m.avg_inf_ms,
                      m.p50_ms, m.p90_ms, m.p99_ms, m.avg_pre_ms, m.fps_inf, m.fps, m.fps_wall);
 }
@@ -79,7 +79,7 @@ std::string run_markdown(const RunResult& r) {
   s += fmt::format(
       "| {} | {} | {} | {} | {:.5f} | {:.5f} | {:.1f} | {:.3f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} "
       "| {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n",
-      std::filesystem::path(r.options.model).filename().string(), r.backend, r.options.precision,
+      std::filesystem::path(r.options.model).filename().string(), r.backend, r.precision,
       m.images, m.top1, m.top5, m.memory_mib, m.load_s, m.time_s, m.avg_inf_ms, m.p50_ms, m.p99_ms,
       m.avg_pre_ms, m.fps_inf, m.fps, m.fps_wall);
   if (m.failed_images > 0) {
