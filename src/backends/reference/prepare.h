@@ -97,4 +97,8 @@ PreparedNode prepare_batch_norm(const Graph& g, const Node& n, const TensorMemor
 PreparedNode prepare_quantize(const Graph& g, const Node& n, const TensorMemory& mem);
 PreparedNode prepare_dequantize(const Graph& g, const Node& n, const TensorMemory& mem);
 
+// The operator -> preparation table: the one place that dispatches on OpType,
+// used by the reference backend and by the cpu backend's reference fallback.
+PreparedNode prepare_node(const Graph& g, const Node& n, const TensorMemory& mem);
+
 }  // namespace edgebench::ref

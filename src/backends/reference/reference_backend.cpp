@@ -13,35 +13,6 @@ namespace {
 using ref::PreparedNode;
 using ref::TensorMemory;
 
-// The operator -> preparation table.
-PreparedNode prepare_node(const Graph& g, const Node& n, const TensorMemory& mem) {
-  switch (n.op) {
-    case OpType::kConv2D: return ref::prepare_conv2d(g, n, mem);
-    case OpType::kDepthwiseConv2D: return ref::prepare_depthwise_conv2d(g, n, mem);
-    case OpType::kFullyConnected: return ref::prepare_fully_connected(g, n, mem);
-    case OpType::kAdd:
-    case OpType::kSub:
-    case OpType::kMul:
-    case OpType::kDiv: return ref::prepare_binary(g, n, mem);
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D: return ref::prepare_pool2d(g, n, mem);
-    case OpType::kMean: return ref::prepare_mean(g, n, mem);
-    case OpType::kConcat: return ref::prepare_concat(g, n, mem);
-    case OpType::kReshape: return ref::prepare_reshape(g, n, mem);
-    case OpType::kTranspose: return ref::prepare_transpose(g, n, mem);
-    case OpType::kPad: return ref::prepare_pad(g, n, mem);
-    case OpType::kSoftmax: return ref::prepare_softmax(g, n, mem);
-    case OpType::kLogistic: return ref::prepare_logistic(g, n, mem);
-    case OpType::kRelu:
-    case OpType::kRelu6:
-    case OpType::kClip: return ref::prepare_activation(g, n, mem);
-    case OpType::kBatchNorm: return ref::prepare_batch_norm(g, n, mem);
-    case OpType::kQuantize: return ref::prepare_quantize(g, n, mem);
-    case OpType::kDequantize: return ref::prepare_dequantize(g, n, mem);
-  }
-  ref::NodeView(g, n, mem).unsupported("operator not supported by the reference backend");
-}
-
 class ReferenceModel final : public CompiledModel {
  public:
   explicit ReferenceModel(const Graph& g) : graph_(g) {
@@ -71,7 +42,7 @@ class ReferenceModel final : public CompiledModel {
       const Node& n = graph_.nodes[i];
       const std::string where = graph_.source + ": node #" + std::to_string(i);
       try {
-        nodes_.push_back(prepare_node(graph_, n, memory_));
+        nodes_.push_back(ref::prepare_node(graph_, n, memory_));
       } catch (const Error& e) {
         // Errors from the shared arithmetic (e.g. a multiplier out of range)
         // do not know the node yet: name it.
