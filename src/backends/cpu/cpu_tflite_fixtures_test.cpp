@@ -20,21 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fixtures_dir() {
-  return fs::path(EDGEBENCH_SOURCE_DIR) / "tests" / "fixtures" / "tflite";
-}
-
 using edgebench::testing::shared_dir;
-
-std::vector<std::string> fixture_models() {
-  std::vector<std::string> names;
-  if (fs::is_directory(fixtures_dir()))
-    for (const auto& e : fs::directory_iterator(fixtures_dir()))
-      if (e.is_directory() && fs::exists(e.path() / "meta.json"))
-        names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 int max_step_difference(const std::vector<std::byte>& a, const std::vector<std::byte>& b, DType t) {
   int worst = 0;
@@ -49,7 +35,7 @@ int max_step_difference(const std::vector<std::byte>& a, const std::vector<std::
 class CpuTfliteFixtures : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CpuTfliteFixtures, CpuBackendEqualsReferenceBackend) {
-  const fs::path dir = fixtures_dir() / GetParam();
+  const fs::path dir = testing::tflite_fixtures_dir() / GetParam();
   std::ifstream meta_file(dir / "meta.json");
   const nlohmann::json meta = nlohmann::json::parse(meta_file);
   const fs::path model_path = shared_dir() / "models" / meta.at("model_file").get<std::string>();
@@ -90,7 +76,8 @@ TEST_P(CpuTfliteFixtures, CpuBackendEqualsReferenceBackend) {
               GetParam().c_str(), fixtures, worst_vs_tflite);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, CpuTfliteFixtures, ::testing::ValuesIn(fixture_models()),
+INSTANTIATE_TEST_SUITE_P(Models, CpuTfliteFixtures,
+                         ::testing::ValuesIn(testing::tflite_fixture_models()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name)

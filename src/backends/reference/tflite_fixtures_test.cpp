@@ -4,8 +4,6 @@
 // identical byte for byte.
 #include <gtest/gtest.h>
 
-#include "testing/shared_data.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 
 #include "backends/reference/reference_backend.h"
 #include "importers/tflite/tflite_importer.h"
+#include "testing/shared_data.h"
 #include "util/npy.h"
 
 namespace edgebench {
@@ -22,26 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fixtures_dir() {
-  return fs::path(EDGEBENCH_SOURCE_DIR) / "tests" / "fixtures" / "tflite";
-}
-
 using edgebench::testing::shared_dir;
-
-std::vector<std::string> fixture_models() {
-  std::vector<std::string> names;
-  if (fs::is_directory(fixtures_dir()))
-    for (const auto& e : fs::directory_iterator(fixtures_dir()))
-      if (e.is_directory() && fs::exists(e.path() / "meta.json"))
-        names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 class TfliteFixtures : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TfliteFixtures, ReferenceBackendIsByteExact) {
-  const fs::path dir = fixtures_dir() / GetParam();
+  const fs::path dir = testing::tflite_fixtures_dir() / GetParam();
   std::ifstream meta_file(dir / "meta.json");
   const nlohmann::json meta = nlohmann::json::parse(meta_file);
   const fs::path model_path = shared_dir() / "models" / meta.at("model_file").get<std::string>();
@@ -94,7 +79,8 @@ TEST_P(TfliteFixtures, ReferenceBackendIsByteExact) {
       GetParam().c_str(), fixtures, differing_bytes, total_bytes, max_abs_diff, best_ms);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, TfliteFixtures, ::testing::ValuesIn(fixture_models()),
+INSTANTIATE_TEST_SUITE_P(Models, TfliteFixtures,
+                         ::testing::ValuesIn(testing::tflite_fixture_models()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name)
