@@ -31,7 +31,8 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("edgebench_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("edgebench_cli_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -75,7 +76,9 @@ TEST_F(CliTest, BadFlagIsUsageError) {
   EXPECT_EQ(run("classify").code, 2);  // missing required arguments
 }
 
-TEST_F(CliTest, MissingModelFile) { expect_error(run("inspect " + (dir_ / "nope.tflite").string()), 3, "nope.tflite"); }
+TEST_F(CliTest, MissingModelFile) {
+  expect_error(run("inspect " + (dir_ / "nope.tflite").string()), 3, "nope.tflite");
+}
 
 TEST_F(CliTest, NotAModel) {
   fs::path p = write("text.tflite", "hello, I am not a model");
@@ -138,7 +141,8 @@ TEST_F(CliTest, InferWritesTheOutputTensor) {
   std::vector<uint8_t> u(128 * 128 * 3, 128);
   fs::path in = dir_ / "in.npy", out = dir_ / "out.npy";
   write_npy(in.string(), DType::kU8, {1, 128, 128, 3}, u.data(), u.size());
-  CliResult r = run("infer " + m.string() + " --input " + in.string() + " --output " + out.string());
+  CliResult r =
+      run("infer " + m.string() + " --input " + in.string() + " --output " + out.string());
   ASSERT_EQ(r.code, 0) << r.err;
   NpyArray y = read_npy(out.string());
   EXPECT_EQ(y.dtype, DType::kU8);
@@ -149,7 +153,8 @@ TEST_F(CliTest, EmptyDatasetAndBadPreprocessing) {
   fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
   REQUIRE_SHARED_MODEL(m);
   fs::create_directories(dir_ / "empty");
-  expect_error(run("run -q --model " + m.string() + " --dataset " + (dir_ / "empty").string()), 5, "empty");
+  expect_error(run("run -q --model " + m.string() + " --dataset " + (dir_ / "empty").string()), 5,
+               "empty");
   fs::create_directories(dir_ / "one");
   write("one/n01440764_x.bmp", "BM");
   expect_error(run("run -q --model " + m.string() + " --dataset " + (dir_ / "one").string() +
@@ -174,7 +179,8 @@ TEST_F(CliTest, CorruptImageInDatasetIsCountedAndListed) {
   EXPECT_NE(j.find("\"images\": 1"), std::string::npos) << j;
   EXPECT_NE(r.out.find("could not be used"), std::string::npos) << r.out;
   // --strict turns the first failure into an error.
-  CliResult s = run("run -q --strict --model " + m.string() + " --dataset " + (dir_ / "ds").string());
+  CliResult s =
+      run("run -q --strict --model " + m.string() + " --dataset " + (dir_ / "ds").string());
   EXPECT_EQ(s.code, 5) << s.err;
   EXPECT_NE(s.err.find("n01440764_broken.JPEG"), std::string::npos) << s.err;
 }

@@ -80,7 +80,8 @@ void add_classify(CLI::App& app) {
   sub->add_option("images", args->images, "Image files")->required();
   sub->add_option("--labels", args->labels, "Labels file, one per line (1000 or 1001 lines)");
   sub->add_option("--top", args->top, "How many classes to print")->check(CLI::Range(1, 100000));
-  sub->add_option("--preprocess", args->preprocess, "inception | torchvision | caffe (default: from the model)");
+  sub->add_option("--preprocess", args->preprocess,
+                  "inception | torchvision | caffe (default: from the model)");
   sub->add_option("--backend", args->backend, "reference | cpu");
   sub->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 1024));
   sub->add_flag("--json", args->json, "Print JSON");

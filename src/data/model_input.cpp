@@ -101,12 +101,12 @@ InputGeometry image_input_geometry(const Tensor& t, const std::string& model_nam
              " is not an image input (1xHxWx3 or 1x3xHxW)");
   }
   if (g.height < 8 || g.width < 8 || g.height > 8192 || g.width > 8192)
-    fail(ErrorCode::kInput, model_name, "input '" + t.name + "' has an implausible image size " +
-                                            shape_str(s));
+    fail(ErrorCode::kInput, model_name,
+         "input '" + t.name + "' has an implausible image size " + shape_str(s));
   if (t.dtype != DType::kF32 && t.dtype != DType::kU8 && t.dtype != DType::kI8)
-    fail(ErrorCode::kInput, model_name, "input '" + t.name + "' has dtype " +
-                                            std::string(dtype_name(t.dtype)) +
-                                            "; images feed f32, u8 or i8 inputs");
+    fail(ErrorCode::kInput, model_name,
+         "input '" + t.name + "' has dtype " + std::string(dtype_name(t.dtype)) +
+             "; images feed f32, u8 or i8 inputs");
   return g;
 }
 
@@ -131,8 +131,7 @@ void preprocess_image(const Image& img, const Tensor& input, const InputGeometry
             [&](float v) { return quantize_value<int8_t>(v, s, zp); });
       break;
     }
-    default:
-      fail(ErrorCode::kInput, input.name, "unsupported input dtype for images");
+    default: fail(ErrorCode::kInput, input.name, "unsupported input dtype for images");
   }
 }
 

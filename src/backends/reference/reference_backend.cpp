@@ -99,7 +99,8 @@ class ReferenceModel final : public CompiledModel {
   void copy_out(const std::vector<void*>& outputs) {
     for (size_t i = 0; i < outputs.size(); ++i) {
       const int id = graph_.outputs[i];
-      const size_t bytes = graph_.tensor(id).bytes();  // empty tensors (ONNX node tests) copy nothing
+      const size_t bytes =
+          graph_.tensor(id).bytes();  // empty tensors (ONNX node tests) copy nothing
       if (bytes > 0) std::memcpy(outputs[i], memory_.read[static_cast<size_t>(id)], bytes);
     }
   }
