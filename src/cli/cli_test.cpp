@@ -233,5 +233,58 @@ TEST_F(CliTest, ExportErrors) {
   EXPECT_FALSE(fs::exists(dir_ / "bn_out.onnx"));
 }
 
+// Issue 5's bad ONNX input, each at the command line: one line, its exit code.
+TEST_F(CliTest, BadOnnxModels) {
+  using namespace onnx_test;
+  auto conv_model = [](int opset) {
+    ModelProto m = new_model(opset);
+    add_input(m, "x", {1, 3, 8, 8});
+    add_init(m, "w", {4, 3, 3, 3}, std::vector<float>(4 * 27, 0.1f));
+    add_node(m, "Conv", {"x", "w"}, {"y"}, "conv0");
+    add_output(m, "y");
+    return m;
+  };
+  const std::string good = conv_model(13).SerializeAsString();
+  fs::path ok = write("ok.onnx", good);
+  ASSERT_EQ(run("inspect " + ok.string()).code, 0);
+  // Truncated protobuf.
+  fs::path cut = write("cut.onnx", good.substr(0, good.size() / 2));
+  expect_error(run("inspect " + cut.string()), 3, "cut.onnx");
+  // Opset newer than supported.
+  fs::path new_opset = write("opset18.onnx", conv_model(18).SerializeAsString());
+  expect_error(run("inspect " + new_opset.string()), 4, "opset 18");
+  // Unsupported attribute, named.
+  ModelProto pad = conv_model(13);
+  attr_str(pad.mutable_graph()->mutable_node(0), "auto_pad", "SAME_SIDEWAYS");
+  expect_error(run("inspect " + write("pad.onnx", pad.SerializeAsString()).string()), 4,
+               "auto_pad=SAME_SIDEWAYS");
+  // Missing external-data file.
+  ModelProto ext = conv_model(13);
+  TensorProto* w = ext.mutable_graph()->mutable_initializer(0);
+  w->clear_raw_data();
+  w->set_data_location(TensorProto::EXTERNAL);
+  auto* loc = w->add_external_data();
+  loc->set_key("location");
+  loc->set_value("weights.bin");
+  expect_error(run("inspect " + write("ext.onnx", ext.SerializeAsString()).string()), 3,
+               "weights.bin");
+  // A dangling input and a cycle.
+  ModelProto dangling = conv_model(13);
+  dangling.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");
+  expect_error(run("inspect " + write("dangling.onnx", dangling.SerializeAsString()).string()), 3,
+               "nowhere");
+  ModelProto cycle = conv_model(13);
+  add_node(cycle, "Relu", {"z"}, {"r"}, "relu0");
+  add_node(cycle, "Add", {"r", "y"}, {"z"}, "add0");
+  cycle.mutable_graph()->mutable_output(0)->set_name("z");
+  expect_error(run("inspect " + write("cycle.onnx", cycle.SerializeAsString()).string()), 3,
+               "cycle");
+  // An input tensor of the wrong shape.
+  std::vector<float> x(1 * 3 * 7 * 7, 0.f);
+  fs::path npy = dir_ / "x.npy";
+  write_npy(npy.string(), DType::kF32, {1, 3, 7, 7}, x.data(), x.size() * 4);
+  expect_error(run("infer " + ok.string() + " -i " + npy.string()), 5, "x.npy");
+}
+
 }  // namespace
 }  // namespace edgebench
