@@ -96,6 +96,9 @@ class Importer {
   // Dequantize, else the float constant permuted. ir_shape is the permuted shape.
   int weight_tensor(Value& v, const OnnxTensorData& f, const std::vector<int>& perm,
                     const std::string& name);
+  // The integers of qc (ONNX shape `shape`) permuted by `perm`, with their quantization.
+  int quantized_const(const QuantConst& qc, const Shape& shape, const std::vector<int>& perm,
+                      const std::string& name);
 
   // Defines an ONNX value produced by a node (SSA: names are defined once).
   Value& define(const std::string& name, int32_t elem_type, Shape onnx_shape, int ir, Layout l);

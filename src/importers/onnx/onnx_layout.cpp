@@ -164,6 +164,29 @@ void Importer::require_quant(int id, const QuantParams& q, const std::string& wh
              std::to_string(q.zero_point()));
 }
 
+int Importer::quantized_const(const QuantConst& qc, const Shape& shape,
+                              const std::vector<int>& perm, const std::string& name) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
+  const DType t = onnx_to_ir_dtype(qc.q.elem_type).value();
+  const size_t es = onnx_elem_size(qc.q.elem_type);
+  int qi = add_tensor(name, t, permute(shape, perm),
+                      identity ? qc.q.data : permute_data(qc.q.data, es, shape, perm));
+  QuantParams q = qc.quant;
+  if (q.per_channel()) {
+    // The axis within `shape` (a [1, N] bias seen as [N] keeps its non-1 axis).
+    int axis = q.axis;
+    if (shape.size() != qc.q.shape.size()) {
+      axis = -1;
+      for (size_t d = 0; d < shape.size(); ++d)
+        if (shape[d] == static_cast<int64_t>(q.scales.size())) axis = static_cast<int>(d);
+    }
+    q.axis = static_cast<int>(std::find(perm.begin(), perm.end(), axis) - perm.begin());
+  }
+  g_.tensor(qi).quant = std::move(q);
+  return qi;
+}
+
 int Importer::weight_tensor(Value& v, const OnnxTensorData& f, const std::vector<int>& perm,
                             const std::string& name) {
   bool identity = true;
@@ -172,23 +195,7 @@ int Importer::weight_tensor(Value& v, const OnnxTensorData& f, const std::vector
   if (!v.dq)
     return add_tensor(name, DType::kF32, s,
                       identity ? f.data : permute_data(f.data, sizeof(float), f.shape, perm));
-  const QuantConst& qc = *v.dq;
-  const DType t = onnx_to_ir_dtype(qc.q.elem_type).value();
-  const size_t es = onnx_elem_size(qc.q.elem_type);
-  int qi = add_tensor(name + ":q", t, s,
-                      identity ? qc.q.data : permute_data(qc.q.data, es, f.shape, perm));
-  QuantParams q = qc.quant;
-  if (q.per_channel()) {
-    // The axis within f's shape (a [1, N] bias seen as [N] keeps its non-1 axis).
-    int axis = q.axis;
-    if (f.shape.size() != qc.q.shape.size()) {
-      axis = -1;
-      for (size_t d = 0; d < f.shape.size(); ++d)
-        if (f.shape[d] == static_cast<int64_t>(q.scales.size())) axis = static_cast<int>(d);
-    }
-    q.axis = static_cast<int>(std::find(perm.begin(), perm.end(), axis) - perm.begin());
-  }
-  g_.tensor(qi).quant = std::move(q);
+  int qi = quantized_const(*v.dq, f.shape, perm, name + ":q");
   return emit(OpType::kDequantize, name + ":dequantize", {qi}, NoAttrs{}, name, DType::kF32, s);
 }
 

@@ -45,6 +45,8 @@ QuantParams read_quant(NodeCtx& c, size_t si, size_t zi, const Shape& shape, int
       c.unsupported(what + " scale " + std::to_string(f) + " (only positive finite scales)");
   if (c.has_input(zi)) {
     const OnnxTensorData& z = c.const_in(zi, what + " zero point");
+    if (z.elem_type != TP::UINT8 && z.elem_type != TP::INT8 && z.elem_type != TP::INT32)
+      c.unsupported(what + " zero point of element type " + onnx_elem_name(z.elem_type));
     if (z.elements() != s.elements())
       c.bad(what + " has " + std::to_string(z.elements()) + " zero points for " +
             std::to_string(s.elements()) + " scales");
@@ -128,10 +130,16 @@ void dequantize_linear(NodeCtx& c) {
   c.im.define(c.out_name(), TP::FLOAT, x.shape, y, l);
 }
 
+void same_type_zero_point(NodeCtx& c, const Value& x, size_t zi) {
+  if (c.has_input(zi) && c.const_in(zi, "zero point").elem_type != x.elem_type)
+    c.bad("the zero point of '" + x.name + "' differs in type from it");
+}
+
 // A run-time quantized operand (input i, scale si, zero point zi) in layout l.
 int quantized_operand(NodeCtx& c, size_t i, size_t si, size_t zi, Layout l) {
   Value& x = c.in(i);
   quant_dtype(c, x.elem_type, "input '" + x.name + "'");
+  same_type_zero_point(c, x, zi);
   if (c.im.constant(x)) c.unsupported("constant input '" + x.name + "' is not supported");
   QuantParams q = read_quant(c, si, zi, x.shape, 1, "input '" + x.name + "'");
   if (q.per_channel()) c.unsupported("per-axis quantization of input '" + x.name + "'");
@@ -144,13 +152,10 @@ int quantized_operand(NodeCtx& c, size_t i, size_t si, size_t zi, Layout l) {
 int quantized_weights(NodeCtx& c, size_t i, size_t si, size_t zi, const std::vector<int>& perm,
                       int64_t axis, const std::string& name) {
   const OnnxTensorData& w = c.const_in(i, "weights");
-  const DType t = quant_dtype(c, w.elem_type, "weights");
+  quant_dtype(c, w.elem_type, "weights");
+  same_type_zero_point(c, c.in(i), zi);
   QuantParams q = read_quant(c, si, zi, w.shape, axis, "weights");
-  OnnxTensorData f = w;  // only shapes are read from the float view
-  Value v;
-  v.dq = QuantConst{w, q};
-  (void)t;
-  return c.im.weight_tensor(v, f, perm, name);
+  return c.im.quantized_const(QuantConst{w, q}, w.shape, perm, name);
 }
 
 void qlinear_conv(NodeCtx& c) {
@@ -158,12 +163,10 @@ void qlinear_conv(NodeCtx& c) {
   const OnnxTensorData& w = c.const_in(3, "weights");
   ConvPlan p = plan_conv(c, x, w.shape);
   int xi = quantized_operand(c, 0, 1, 2, Layout::kNhwc);
-  // weight_tensor() emits a Dequantize for the float view; take its integer input.
-  int wf = quantized_weights(c, 3, 4, 5, p.filter_perm, 0,
-                             c.in(3).name + (p.op == OpType::kDepthwiseConv2D ? ":1hwo" : ":ohwi"));
+  const int wi =
+      quantized_weights(c, 3, 4, 5, p.filter_perm, 0,
+                        c.in(3).name + (p.op == OpType::kDepthwiseConv2D ? ":1hwo" : ":ohwi"));
   Graph& g = c.im.graph();
-  const int wi = g.nodes.back().inputs[0];
-  if (g.nodes.back().outputs[0] == wf) g.nodes.pop_back();
   int bias = -1;
   if (c.has_input(8)) {
     const OnnxTensorData& b = c.const_in(8, "bias");
@@ -190,10 +193,8 @@ void qlinear_matmul(NodeCtx& c) {
   if (a.shape.back() != k)
     c.bad(shape_str(a.shape) + " and " + shape_str(b.shape) + " do not multiply");
   int ai = quantized_operand(c, 0, 1, 2, Layout::kOnnx);
-  int wf = quantized_weights(c, 3, 4, 5, {1, 0}, 1, c.in(3).name + ":nk");
+  const int wi = quantized_weights(c, 3, 4, 5, {1, 0}, 1, c.in(3).name + ":nk");
   Graph& g = c.im.graph();
-  const int wi = g.nodes.back().inputs[0];
-  if (g.nodes.back().outputs[0] == wf) g.nodes.pop_back();
   const int32_t et = zero_point_type(c, 7);
   const DType t = quant_dtype(c, et, "output");
   Shape ys = a.shape;
