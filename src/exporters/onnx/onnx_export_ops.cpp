@@ -433,8 +433,12 @@ void export_node(Exporter& e, const Node& n, size_t /*index*/) {
   if (y.dtype != DType::kF32 && !is_int(y))
     e.unsupported(n, "output of type " + std::string(dtype_name(y.dtype)));
   const FusedActivation* act = fused_activation(n);
-  const bool has_act = act && act->kind != ActivationKind::kNone;
   const bool quantized = is_int(y);
+  // A clamp that quantization's saturation already applies is left out: clamping the
+  // float result first gives the same integers, and without it ONNX Runtime fuses
+  // DequantizeLinear -> operator -> QuantizeLinear into its integer kernels.
+  const bool has_act = act && act->kind != ActivationKind::kNone &&
+                       !(quantized && !y.quant.per_channel() && activation_is_saturation(*act, y));
   Sink s{e, yid, has_act || quantized};
   std::string v = write_float_op(e, n, s);
   if (has_act)
