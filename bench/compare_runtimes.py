@@ -65,8 +65,9 @@ def cpu_model():
 
 
 def has_subcommand(name):
-    r = subprocess.run([str(EDGEBENCH), name, "--help"], capture_output=True, text=True)
-    return r.returncode == 0
+    out = subprocess.run([str(EDGEBENCH), "--help"], capture_output=True, text=True).stdout
+    listed = out.split("Subcommands:", 1)[-1].split()
+    return name in listed
 
 
 def run_edgebench(model, threads, precision, warmup, runs):

@@ -24,7 +24,8 @@ def rss_mib():
 
 def random_input(shape, dtype):
     rng = np.random.default_rng(0)
-    shape = [d if isinstance(d, int) and d > 0 else 1 for d in shape]
+    # Symbolic or unknown dimensions (strings, None, -1) become 1: batch 1.
+    shape = [int(d) if isinstance(d, (int, np.integer)) and d > 0 else 1 for d in shape]
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
         return rng.integers(info.min, info.max + 1, size=shape, dtype=dtype)
