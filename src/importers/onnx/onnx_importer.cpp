@@ -3,7 +3,12 @@
 // mapping per node (onnx_ops_*.cpp) and the graph outputs.
 #include "importers/onnx/onnx_importer.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -378,12 +383,29 @@ void parse_model(onnx::ModelProto& model, const uint8_t* data, size_t size,
 
 }  // namespace
 
+// Parses from the file through a small buffer: mapping the file and parsing
+// from memory would hold the weights twice (the mapped pages and the parsed
+// strings) at the peak of loading.
+void parse_model_file(onnx::ModelProto& model, const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(ErrorCode::kModel, path, "cannot open: " + ec.message());
+  if (size == 0) fail(ErrorCode::kModel, path, "empty file");
+  if (size > static_cast<uintmax_t>(std::numeric_limits<int>::max()))
+    fail(ErrorCode::kModel, path,
+         "model larger than 2 GiB (ONNX keeps big weights in external data)");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(ErrorCode::kModel, path, std::string("cannot open: ") + std::strerror(errno));
+  google::protobuf::io::FileInputStream stream(fd);
+  stream.SetCloseOnDelete(true);
+  if (!model.ParseFromZeroCopyStream(&stream) || stream.GetErrno() != 0)
+    fail(ErrorCode::kModel, path,
+         "not an ONNX model (protobuf parse failed: truncated or corrupt)");
+}
+
 Graph import_onnx(const std::string& path, const OnnxImportOptions& options) {
   onnx::ModelProto model;
-  {
-    auto file = MappedFile::open(path, ErrorCode::kModel);
-    parse_model(model, file->data(), file->size(), path);
-  }  // the mapping is not needed once parsed
+  parse_model_file(model, path);
   std::string dir = std::filesystem::path(path).parent_path().string();
   return import_parsed(model, path, dir.empty() ? "." : dir, options);
 }
