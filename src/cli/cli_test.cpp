@@ -2,6 +2,7 @@
 // one "error: <file>: <problem>" line on stderr, nothing on stdout.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -31,8 +32,9 @@ std::string slurp(const fs::path& p) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The pid keeps concurrent runs (other checkouts on one machine) apart.
     dir_ = fs::temp_directory_path() /
-           ("edgebench_cli_" +
+           ("edgebench_cli_" + std::to_string(getpid()) + "_" +
             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
