@@ -12,9 +12,9 @@
 #include "data/image.h"
 #include "data/model_input.h"
 #include "harness/classification.h"
-#include "ir/cost.h"
 #include "harness/machine.h"
 #include "harness/progress.h"
+#include "ir/cost.h"
 #include "runtime/session.h"
 #include "util/error.h"
 #include "util/npy.h"
@@ -78,8 +78,12 @@ RunResult run_classification(const RunOptions& opt_in) {
   const double t_begin = now();
 
   Dataset ds = load_dataset(opt.dataset, opt.dataset_options);
-  if (opt.limit > 0 && static_cast<size_t>(opt.limit) < ds.items.size())
-    ds.items.resize(static_cast<size_t>(opt.limit));
+  res.dataset_size = ds.items.size();
+  select_items(ds, opt.skip, opt.limit);
+  res.first_index = static_cast<size_t>(opt.skip);
+  res.count = ds.items.size();
+  res.first_image = std::filesystem::path(ds.items.front().path).filename().string();
+  res.last_image = std::filesystem::path(ds.items.back().path).filename().string();
   res.dataset_hash = ds.list_hash;
   res.dataset_layout = ds.layout;
   std::vector<std::string> labels;
@@ -94,12 +98,14 @@ RunResult run_classification(const RunOptions& opt_in) {
   so.backend = opt.backend;
   so.backend_options.threads = res.inference_threads;
   so.backend_options.precision = opt.precision;
+  so.dequantize = opt.dequantize;
   const double t_load = now();
   auto session = Session::load(opt.model, so);
   RunRecord rec;
   rec.load_s = now() - t_load;
   res.backend = session->backend_name();
-  res.precision = opt.precision == "fp32" ? native_precision(session->graph()) : opt.precision;
+  res.precision = effective_precision(session->graph(), opt.precision);
+  res.precision_mode = session->compiled().precision_mode();
   res.model_sha256 = sha256_file(opt.model);
 
   const Tensor& in = session->input();
@@ -123,7 +129,8 @@ RunResult run_classification(const RunOptions& opt_in) {
       p.index = i;
       const double t0 = now();
       try {
-        Image img = decode_image_file(ds.items[i].path, decode.target_w, decode.target_h, decode.fast_dct);
+        Image img =
+            decode_image_file(ds.items[i].path, decode.target_w, decode.target_h, decode.fast_dct);
         p.input.resize(in.bytes());
         preprocess_image(img, in, geo, family, p.input.data());
       } catch (const Error& e) {
@@ -175,7 +182,8 @@ RunResult run_classification(const RunOptions& opt_in) {
       res.images.push_back(std::move(r));
       ++rec.images;
       char extra[64];
-      std::snprintf(extra, sizeof extra, "top-1 %.3f", static_cast<double>(rec.top1_correct) / rec.images);
+      std::snprintf(extra, sizeof extra, "top-1 %.3f",
+                    static_cast<double>(rec.top1_correct) / rec.images);
       progress.update(static_cast<int64_t>(done + 1), extra);
     }
   } catch (...) {
@@ -190,9 +198,13 @@ RunResult run_classification(const RunOptions& opt_in) {
   rec.loop_wall_s = now() - t_loop;
   if (!strict_error.empty()) fail(ErrorCode::kInput, "", strict_error + " (--strict)");
   if (rec.images == 0)
-    fail(ErrorCode::kInput, opt.dataset, "no image could be decoded (" +
-                                             std::to_string(rec.failed_images) + " failed)");
-  progress.finish(rec.images ? "top-1 " + std::to_string(static_cast<double>(rec.top1_correct) / rec.images).substr(0, 5) : "");
+    fail(ErrorCode::kInput, opt.dataset,
+         "no image could be decoded (" + std::to_string(rec.failed_images) + " failed)");
+  progress.finish(
+      rec.images
+          ? "top-1 " +
+                std::to_string(static_cast<double>(rec.top1_correct) / rec.images).substr(0, 5)
+          : "");
 
   // Results are ordered by file for stable output, whatever order workers finished in.
   std::sort(res.images.begin(), res.images.end(),
@@ -200,9 +212,10 @@ RunResult run_classification(const RunOptions& opt_in) {
   std::sort(res.failed.begin(), res.failed.end());
   rec.total_s = now() - t_begin;
   rec.peak_rss_mib = peak_rss_mib();
-  rec.model_mib = static_cast<double>(session->compiled().arena_bytes() +
-                                      static_cast<size_t>(graph_cost(session->graph()).weight_bytes)) /
-                  (1024.0 * 1024.0);
+  rec.model_mib =
+      static_cast<double>(session->compiled().arena_bytes() +
+                          static_cast<size_t>(graph_cost(session->graph()).weight_bytes)) /
+      (1024.0 * 1024.0);
   res.metrics = compute_metrics(rec);
   return res;
 }
