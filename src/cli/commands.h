@@ -16,5 +16,6 @@ void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_zoo(CLI::App& app);
 void add_test_case(CLI::App& app);
+void add_dequantize(CLI::App& app);
 
 }  // namespace edgebench::cli
