@@ -4,7 +4,7 @@
 // eltwise post-op; a residual Add becomes a sum post-op (accumulate into the
 // destination, which starts as the residual). Under --precision bf16 source,
 // weights and destination are bf16 (oneDNN accumulates in f32; the bias stays
-// f32), except a graph output, written f32.
+// f32), except graph outputs and logits, written f32.
 #include <algorithm>
 #include <cstdlib>
 #include <dnnl.hpp>
@@ -75,13 +75,17 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   const int64_t groups = n.op == OpType::kDepthwiseConv2D ? x.shape[3] : a.groups;
   const auto f32 = memory::data_type::f32;
   const auto dt = L.float_type();
-  const bool graph_output = std::find(g.outputs.begin(), g.outputs.end(), y_id) != g.outputs.end();
+  // f32 out where the values are a result rather than an intermediate: a
+  // graph output, or a 1x1 map (a classifier's logits as a 1x1 convolution,
+  // MobileNet's head), which a softmax or top-k reads and which is tiny.
+  const bool f32_out = std::find(g.outputs.begin(), g.outputs.end(), y_id) != g.outputs.end() ||
+                       y.shape[1] * y.shape[2] == 1;
 
   const memory::desc user_w = user_weights_md(n, x, w, groups);
   const memory::desc src_any(nchw_dims(x.shape), dt, tag::any);
   const memory::desc w_any(user_w.dims(), dt, tag::any);
   const memory::desc bias_md({y.shape[3]}, f32, tag::x);
-  const memory::desc dst_any(nchw_dims(y.shape), graph_output ? f32 : dt, tag::any);
+  const memory::desc dst_any(nchw_dims(y.shape), f32_out ? f32 : dt, tag::any);
   const memory::dims strides = {a.stride_h, a.stride_w};
   const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};
   const memory::dims pad_l = {a.pad.top, a.pad.left}, pad_r = {a.pad.bottom, a.pad.right};
