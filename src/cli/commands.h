@@ -17,5 +17,6 @@ void add_bench(CLI::App& app);
 void add_zoo(CLI::App& app);
 void add_test_case(CLI::App& app);
 void add_export(CLI::App& app);
+void add_dequantize(CLI::App& app);
 
 }  // namespace edgebench::cli

@@ -78,8 +78,12 @@ RunResult run_classification(const RunOptions& opt_in) {
   const double t_begin = now();
 
   Dataset ds = load_dataset(opt.dataset, opt.dataset_options);
-  if (opt.limit > 0 && static_cast<size_t>(opt.limit) < ds.items.size())
-    ds.items.resize(static_cast<size_t>(opt.limit));
+  res.dataset_size = ds.items.size();
+  select_items(ds, opt.skip, opt.limit);
+  res.first_index = static_cast<size_t>(opt.skip);
+  res.count = ds.items.size();
+  res.first_image = std::filesystem::path(ds.items.front().path).filename().string();
+  res.last_image = std::filesystem::path(ds.items.back().path).filename().string();
   res.dataset_hash = ds.list_hash;
   res.dataset_layout = ds.layout;
   std::vector<std::string> labels;
@@ -94,12 +98,14 @@ RunResult run_classification(const RunOptions& opt_in) {
   so.backend = opt.backend;
   so.backend_options.threads = res.inference_threads;
   so.backend_options.precision = opt.precision;
+  so.dequantize = opt.dequantize;
   const double t_load = now();
   auto session = Session::load(opt.model, so);
   RunRecord rec;
   rec.load_s = now() - t_load;
   res.backend = session->backend_name();
-  res.precision = opt.precision == "fp32" ? native_precision(session->graph()) : opt.precision;
+  res.precision = effective_precision(session->graph(), opt.precision);
+  res.precision_mode = session->compiled().precision_mode();
   res.model_sha256 = sha256_file(opt.model);
 
   const Tensor& in = session->input();
