@@ -27,7 +27,7 @@ void run_run(RunArgs& a) {
   RunResult r = run_classification(a.opt);
   if (!a.json.empty()) write_text(a.json, run_json(r).dump(2) + "\n");
   if (!a.csv.empty()) write_text(a.csv, run_csv_header() + run_csv_row(r));
-  fmt::print("{}", run_markdown(r));
+  fmt::print("{}{}", r.ptq_text, run_markdown(r));
 }
 
 }  // namespace
@@ -45,6 +45,8 @@ void add_run(CLI::App& app) {
                   "Wnid per line, in the order of the ground truth's integer ids (1-based, devkit order)");
   sub->add_option("--labels", a->opt.labels, "Label names file (for reports)");
   sub->add_option("--preprocess", a->opt.preprocess, "inception | torchvision | caffe (default: from the model)");
+  sub->add_option("--skip", a->opt.skip, "Leave out the first N images (sorted by path)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--limit", a->opt.limit, "Evaluate only the first N images (sorted by path)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--backend", a->opt.backend, "reference | cpu");
@@ -56,6 +58,7 @@ void add_run(CLI::App& app) {
   sub->add_option("--dump-inputs", a->opt.dump_inputs, "Write each preprocessed input tensor as .npy into this folder");
   sub->add_flag("--quiet,-q", a->opt.quiet, "No progress on stderr");
   sub->add_flag("--strict", a->opt.strict, "Stop at the first unreadable image");
+  add_ptq_flags(*sub, a->opt.ptq);
   sub->callback([a] { run_run(*a); });
 }
 

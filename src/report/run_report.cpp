@@ -32,6 +32,7 @@ nlohmann::json run_json(const RunResult& r, bool per_image) {
                  {"dataset_layout", r.dataset_layout},
                  {"labels", o.labels},
                  {"preprocess", r.preprocess},
+                 {"skip", o.skip},
                  {"limit", o.limit},
                  {"backend", r.backend},
                  {"precision", r.precision},
@@ -44,6 +45,7 @@ nlohmann::json run_json(const RunResult& r, bool per_image) {
   j["machine"]["threads"] = r.inference_threads + r.decode_threads;
   j["version"] = EDGEBENCH_VERSION;
   j["failed"] = r.failed;
+  if (!r.ptq.is_null()) j["ptq"] = r.ptq;
   if (per_image) {
     nlohmann::json preds = nlohmann::json::array();
     for (const auto& im : r.images)
