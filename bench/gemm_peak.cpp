@@ -2,10 +2,10 @@
 // uses (oneDNN): fp32 (dnnl_sgemm) and int8 (dnnl_gemm_u8s8s32), on one thread
 // by default. The figure the FP32 runs' GFLOP/s are compared with (FLOPs = 2 x MACs).
 //
-// Build (no CMake target, nothing else links it):
-//   g++ -O2 -std=c++20 -fopenmp bench/gemm_peak.cpp -ldnnl -o build-cpu/gemm_peak
+// Built as build/edgebench_gemm_peak; bench/compare_runtimes.py runs it.
 // Run:
-//   build-cpu/gemm_peak [threads=1] [seconds per size=1]
+//   build/edgebench_gemm_peak [threads=1] [seconds per size=1]
+// The last line of the output is JSON: {"threads", "fp32_gflops", "int8_gops"}.
 #include <dnnl.h>
 #include <omp.h>
 
@@ -73,5 +73,7 @@ int main(int argc, char** argv) {
   }
   std::printf("peak fp32 %.1f GFLOP/s, int8 %.1f GOP/s (%.2fx)\n", best_f32, best_s8,
               best_s8 / best_f32);
+  std::printf("{\"threads\": %d, \"fp32_gflops\": %.2f, \"int8_gops\": %.2f}\n", threads, best_f32,
+              best_s8);
   return 0;
 }

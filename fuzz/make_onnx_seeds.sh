@@ -18,7 +18,9 @@ if [[ -d $node ]]; then
            test_matmul_2d test_reshape_negative_dim test_softmax_axis_0 test_averagepool_2d_ceil \
            test_maxpool_2d_same_lower test_concat_3d_axis_1 test_constant_pad test_batchnorm_example \
            test_clip_splitbounds test_transpose_default test_unsqueeze_axis_0 test_squeeze \
-           test_flatten_axis2 test_dropout_default test_add_bcast test_sigmoid test_constant; do
+           test_flatten_axis2 test_dropout_default test_add_bcast test_sigmoid test_constant \
+           test_quantizelinear test_dequantizelinear test_dequantizelinear_axis test_qlinearconv \
+           test_qlinearmatmul_2D test_reduce_mean_keepdims_example; do
     [[ -f $node/$t/model.onnx ]] && cp "$node/$t/model.onnx" "$out/$t.onnx"
   done
 else
@@ -133,5 +135,40 @@ graph { name: "external"
   node { input: "x" input: "w" output: "y" op_type: "Add" }
 }
 EOF
+
+# A QDQ convolution as ONNX Runtime's quantizer (and our exporter) writes it.
+u8() { python3 -c "import sys; n=int(sys.argv[1]); print(''.join('\\\\%03o' % ((i * 37 + 11) % 256) for i in range(n)))" "$1"; }
+encode qdq <<EOF
+ir_version: 7 opset_import { domain: "" version: 13 }
+graph { name: "qdq"
+  input { name: "x" type { tensor_type { elem_type: 2 shape { dim { dim_value: 1 } dim { dim_value: 5 } dim { dim_value: 5 } dim { dim_value: 2 } } } } }
+  output { name: "y" type { tensor_type { elem_type: 2 shape { dim { dim_value: 1 } dim { dim_value: 3 } } } } }
+  initializer { name: "s" data_type: 1 raw_data: "\\000\\000\\200\\074" }
+  initializer { name: "z" data_type: 2 raw_data: "\\200" }
+  initializer { name: "w" data_type: 2 dims: 3 dims: 2 dims: 3 dims: 3 raw_data: "$(u8 54)" }
+  initializer { name: "wz" data_type: 2 raw_data: "\\170" }
+  initializer { name: "b" data_type: 6 dims: 3 int32_data: 100 int32_data: -20 int32_data: 7 }
+  initializer { name: "bs" data_type: 1 raw_data: "\\000\\000\\200\\071" }
+  node { input: "x" output: "xt" op_type: "Transpose" $(attr_is perm 0 3 1 2) }
+  node { input: "xt" input: "s" input: "z" output: "xf" op_type: "DequantizeLinear" }
+  node { input: "w" input: "s" input: "wz" output: "wf" op_type: "DequantizeLinear" }
+  node { input: "b" input: "bs" output: "bf" op_type: "DequantizeLinear" }
+  node { input: "xf" input: "wf" input: "bf" output: "c" op_type: "Conv" $(attr_is pads 1 1 1 1) }
+  node { input: "c" output: "r" op_type: "Relu" }
+  node { input: "r" input: "s" input: "z" output: "q" op_type: "QuantizeLinear" }
+  node { input: "q" input: "s" input: "z" output: "qf" op_type: "DequantizeLinear" }
+  node { input: "qf" output: "m" op_type: "ReduceMean" $(attr_is axes 2 3) $(attr_i keepdims 0) }
+  node { input: "m" input: "s" input: "z" output: "y" op_type: "QuantizeLinear" }
+}
+EOF
+
+# Our exporter's own output (both quantized forms), where a build is at hand.
+exe=${EDGEBENCH_BIN:-$repo/build/edgebench}
+if [[ -x $exe && -f $shared/models/mobilenet_v1_0.25_128_quant.tflite ]]; then
+  for form in qdq qlinear; do
+    "$exe" export "$shared/models/mobilenet_v1_0.25_128_quant.tflite" -o "$out/exported_$form.onnx" \
+      --quant-form "$form" >/dev/null
+  done
+fi
 
 echo "make_onnx_seeds: $(ls "$out" | wc -l) seeds in $out"

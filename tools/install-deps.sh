@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake ninja-build pkg-config git python3
   libflatbuffers-dev flatbuffers-compiler
-  libturbojpeg0-dev libpng-dev
+  libjpeg62-turbo-dev libturbojpeg0-dev libpng-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libzstd-dev
   libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <vector>
 
+#include "importers/onnx/onnx_test_models.h"
 #include "testing/shared_data.h"
 #include "util/npy.h"
 
@@ -187,6 +188,106 @@ TEST_F(CliTest, CorruptImageInDatasetIsCountedAndListed) {
   EXPECT_NE(s.err.find("n01440764_broken.JPEG"), std::string::npos) << s.err;
 }
 
+TEST_F(CliTest, ExportRunsLikeTheOriginal) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  std::vector<uint8_t> u(128 * 128 * 3);
+  for (size_t i = 0; i < u.size(); ++i) u[i] = static_cast<uint8_t>(i * 7);
+  fs::path in = dir_ / "in.npy";
+  write_npy(in.string(), DType::kU8, {1, 128, 128, 3}, u.data(), u.size());
+  ASSERT_EQ(
+      run("infer " + m.string() + " -i " + in.string() + " -o " + (dir_ / "want.npy").string())
+          .code,
+      0);
+  for (const char* form : {"qdq", "qlinear"}) {
+    SCOPED_TRACE(form);
+    fs::path onnx = dir_ / (std::string(form) + ".onnx");
+    CliResult r = run("export " + m.string() + " -o " + onnx.string() + " --quant-form " + form);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(onnx.string()), std::string::npos) << r.out;
+    fs::path got = dir_ / (std::string(form) + ".npy");
+    r = run("infer " + onnx.string() + " -i " + in.string() + " -o " + got.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(slurp(got), slurp(dir_ / "want.npy"));  // the quantized graph came back intact
+  }
+}
+
+TEST_F(CliTest, ExportErrors) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  expect_error(run("export " + m.string() + " -o " + (dir_ / "no/such/dir/x.onnx").string()), 5,
+               "no/such/dir/x.onnx");
+  EXPECT_EQ(run("export " + m.string()).code, 2);  // -o is required
+  EXPECT_EQ(run("export " + m.string() + " -o x.onnx --quant-form int4").code, 2);
+  expect_error(
+      run("export " + (dir_ / "gone.tflite").string() + " -o " + (dir_ / "x.onnx").string()), 3,
+      "gone.tflite");
+  // A graph ONNX cannot state as we hold it: batch normalization of a 3-D tensor.
+  using namespace onnx_test;
+  ModelProto bn = new_model();
+  add_input(bn, "x", {1, 4, 5});
+  for (const char* p : {"s", "b", "mean", "var"}) add_init(bn, p, {4}, std::vector<float>(4, 1.f));
+  add_node(bn, "BatchNormalization", {"x", "s", "b", "mean", "var"}, {"y"}, "bn3d");
+  add_output(bn, "y");
+  fs::path src = write("bn.onnx", bn.SerializeAsString());
+  expect_error(run("export " + src.string() + " -o " + (dir_ / "bn_out.onnx").string()), 4,
+               "BatchNorm");
+  EXPECT_FALSE(fs::exists(dir_ / "bn_out.onnx"));
+}
+
+// Issue 5's bad ONNX input, each at the command line: one line, its exit code.
+TEST_F(CliTest, BadOnnxModels) {
+  using namespace onnx_test;
+  auto conv_model = [](int opset) {
+    ModelProto m = new_model(opset);
+    add_input(m, "x", {1, 3, 8, 8});
+    add_init(m, "w", {4, 3, 3, 3}, std::vector<float>(4 * 27, 0.1f));
+    add_node(m, "Conv", {"x", "w"}, {"y"}, "conv0");
+    add_output(m, "y");
+    return m;
+  };
+  const std::string good = conv_model(13).SerializeAsString();
+  fs::path ok = write("ok.onnx", good);
+  ASSERT_EQ(run("inspect " + ok.string()).code, 0);
+  // Truncated protobuf.
+  fs::path cut = write("cut.onnx", good.substr(0, good.size() / 2));
+  expect_error(run("inspect " + cut.string()), 3, "cut.onnx");
+  // Opset newer than supported.
+  fs::path new_opset = write("opset18.onnx", conv_model(18).SerializeAsString());
+  expect_error(run("inspect " + new_opset.string()), 4, "opset 18");
+  // Unsupported attribute, named.
+  ModelProto pad = conv_model(13);
+  attr_str(pad.mutable_graph()->mutable_node(0), "auto_pad", "SAME_SIDEWAYS");
+  expect_error(run("inspect " + write("pad.onnx", pad.SerializeAsString()).string()), 4,
+               "auto_pad=SAME_SIDEWAYS");
+  // Missing external-data file.
+  ModelProto ext = conv_model(13);
+  TensorProto* w = ext.mutable_graph()->mutable_initializer(0);
+  w->clear_raw_data();
+  w->set_data_location(TensorProto::EXTERNAL);
+  auto* loc = w->add_external_data();
+  loc->set_key("location");
+  loc->set_value("weights.bin");
+  expect_error(run("inspect " + write("ext.onnx", ext.SerializeAsString()).string()), 3,
+               "weights.bin");
+  // A dangling input and a cycle.
+  ModelProto dangling = conv_model(13);
+  dangling.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");
+  expect_error(run("inspect " + write("dangling.onnx", dangling.SerializeAsString()).string()), 3,
+               "nowhere");
+  ModelProto cycle = conv_model(13);
+  add_node(cycle, "Relu", {"z"}, {"r"}, "relu0");
+  add_node(cycle, "Add", {"r", "y"}, {"z"}, "add0");
+  cycle.mutable_graph()->mutable_output(0)->set_name("z");
+  expect_error(run("inspect " + write("cycle.onnx", cycle.SerializeAsString()).string()), 3,
+               "cycle");
+  // An input tensor of the wrong shape.
+  std::vector<float> x(1 * 3 * 7 * 7, 0.f);
+  fs::path npy = dir_ / "x.npy";
+  write_npy(npy.string(), DType::kF32, {1, 3, 7, 7}, x.data(), x.size() * 4);
+  expect_error(run("infer " + ok.string() + " -i " + npy.string()), 5, "x.npy");
+}
+
 // A 16x16 24-bit BMP, a colour gradient offset by `seed` (no shared data needed).
 std::string tiny_bmp(int seed) {
   const int w = 16, h = 16, row = w * 3, size = 54 + row * h;
@@ -251,9 +352,15 @@ TEST_F(CliTest, QuantizeReportsSqnrAndReusesTheCache) {
   EXPECT_NE(j.find("\"sqnr_db\""), std::string::npos) << j;
   EXPECT_NE(j.find("img1.bmp"), std::string::npos) << j;
   EXPECT_EQ(j.find("img2.bmp"), std::string::npos) << j;
-  CliResult second = run_env(env, args);
+  const fs::path onnx = dir_ / "q.onnx";
+  CliResult second = run_env(env, args + " -o " + onnx.string());
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_NE(second.out.find("calibration cache: reused"), std::string::npos) << second.out;
+  // The QDQ export imports back as an int8 model that runs.
+  CliResult b = run("bench -q --threads 1 --iterations 1 --warmup 0 --model " + onnx.string());
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_NE(b.out.find("precision int8"), std::string::npos) << b.out;
+  expect_error(run_env(env, args + " -o " + (dir_ / "no/such/q.onnx").string()), 5, "no/such");
 }
 
 TEST_F(CliTest, RunAndBenchWithPtqLeaveCalibrationImagesOut) {

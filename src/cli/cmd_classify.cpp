@@ -33,18 +33,17 @@ void run_classify(const ClassifyArgs& a) {
   PreprocessFamily family = a.preprocess.empty() ? default_preprocess_family(session->graph())
                                                  : parse_preprocess_family(a.preprocess);
   const size_t classes = static_cast<size_t>(out.elements());
-  // Decode everything first: a bad image is an error before any result is printed.
-  std::vector<Image> images;
-  const DecodeSettings decode = decode_settings(geo, family);
-  for (const auto& path : a.images)
-    images.push_back(decode_image_file(path, decode.target_w, decode.target_h, decode.fast_dct));
+  // Preprocess everything first: a bad image is an error before any result is printed.
+  std::vector<std::vector<std::byte>> inputs;
+  for (const auto& path : a.images) {
+    inputs.emplace_back(in.bytes());
+    preprocess_image_file(path, in, geo, family, inputs.back().data());
+  }
 
-  std::vector<std::byte> input(in.bytes());
   auto outputs = session->make_output_buffers();
   nlohmann::json results = nlohmann::json::array();
-  for (size_t i = 0; i < images.size(); ++i) {
-    preprocess_image(images[i], in, geo, family, input.data());
-    session->run({input.data()}, outputs);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    session->run({inputs[i].data()}, outputs);
     std::vector<float> scores = output_scores(out, outputs[0].data());
     std::vector<int> best = top_k(scores, a.top);
     if (a.json) {

@@ -1,5 +1,5 @@
 // Format dispatch and file reading for decode_image_*; the codecs live in
-// jpeg_decode.cpp, png_decode.cpp and bmp_decode.cpp.
+// jpeg_decode.cpp (streaming), png_decode.cpp and bmp_decode.cpp.
 #include "data/image.h"
 
 #include <cerrno>
@@ -62,17 +62,58 @@ void check_dimensions(int64_t width, int64_t height, const std::string& name) {
 
 }  // namespace detail
 
-Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors,
-                          int target_w, int target_h, bool fast_dct) {
+namespace {
+
+// Collects streamed rows into an Image.
+class ImageCollector : public RowSink {
+ public:
+  void begin(int width, int height) override {
+    image.width = width;
+    image.height = height;
+    image.rgb.resize(static_cast<size_t>(width) * height * 3);
+  }
+  void row(int y, const uint8_t* rgb) override {
+    std::memcpy(image.rgb.data() + image.index(y, 0), rgb, static_cast<size_t>(image.width) * 3);
+  }
+  Image image;
+};
+
+}  // namespace
+
+void stream_image(const Image& image, RowSink& sink) {
+  sink.begin(image.width, image.height);
+  for (int y = 0; y < image.height; ++y) sink.row(y, image.rgb.data() + image.index(y, 0));
+}
+
+void decode_image_memory_rows(const uint8_t* data, size_t size, const std::string& name_for_errors,
+                              RowSink& sink, int target_w, int target_h, bool fast_dct) {
   if (data == nullptr || size == 0) fail(ErrorCode::kInput, name_for_errors, "empty file");
   if (starts_with(data, size, "\xFF\xD8\xFF", 3)) {
-    return detail::decode_jpeg(data, size, name_for_errors, target_w, target_h, fast_dct);
+    detail::decode_jpeg_rows(data, size, name_for_errors, {target_w, target_h, fast_dct}, sink);
+    return;
   }
   if (starts_with(data, size, "\x89PNG\r\n\x1A\n", 8)) {
-    return detail::decode_png(data, size, name_for_errors);
+    stream_image(detail::decode_png(data, size, name_for_errors), sink);
+    return;
   }
-  if (starts_with(data, size, "BM", 2)) return detail::decode_bmp(data, size, name_for_errors);
+  if (starts_with(data, size, "BM", 2)) {
+    stream_image(detail::decode_bmp(data, size, name_for_errors), sink);
+    return;
+  }
   fail(ErrorCode::kInput, name_for_errors, "not a JPEG, PNG or BMP file");
+}
+
+Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors,
+                          int target_w, int target_h, bool fast_dct) {
+  ImageCollector collector;
+  decode_image_memory_rows(data, size, name_for_errors, collector, target_w, target_h, fast_dct);
+  return std::move(collector.image);
+}
+
+void decode_image_file_rows(const std::string& path, RowSink& sink, int target_w, int target_h,
+                            bool fast_dct) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  decode_image_memory_rows(bytes.data(), bytes.size(), path, sink, target_w, target_h, fast_dct);
 }
 
 Image decode_image_file(const std::string& path, int target_w, int target_h, bool fast_dct) {

@@ -1,4 +1,4 @@
-// Image decoding: JPEG (libturbojpeg), PNG (libpng) and BMP (own parser) into
+// Image decoding: JPEG (libjpeg-turbo), PNG (libpng) and BMP (own parser) into
 // 8-bit interleaved RGB. This is the boundary where image files enter the
 // program, so every malformed, truncated or oversized input is rejected here
 // with Error(ErrorCode::kInput, "<name>: <problem>").
@@ -28,6 +28,16 @@ struct Image {
 inline constexpr int kMaxImageSide = 16384;
 inline constexpr int64_t kMaxImagePixels = 100'000'000;
 
+// Receives a decoded image one row at a time, top row first. JPEGs are decoded
+// scanline by scanline into it, so a consumer that keeps only a few rows (crop +
+// resize) needs memory independent of the image's size.
+class RowSink {
+ public:
+  virtual ~RowSink() = default;
+  virtual void begin(int width, int height) = 0;
+  virtual void row(int y, const uint8_t* rgb) = 0;  // width RGB triplets, valid during the call
+};
+
 // Decodes a JPEG, PNG or BMP file (format chosen by its magic bytes).
 // target_w/target_h > 0 let a large JPEG be decoded at a reduced DCT scale (the
 // smallest libjpeg-turbo factor keeping both sides >= 2x the target), which is
@@ -42,5 +52,15 @@ Image decode_image_file(const std::string& path, int target_w = 0, int target_h 
 // Same, from a buffer; name_for_errors prefixes every error message.
 Image decode_image_memory(const uint8_t* data, size_t size, const std::string& name_for_errors,
                           int target_w = 0, int target_h = 0, bool fast_dct = false);
+
+// Same decoding, streamed into `sink` (PNG and BMP are decoded whole, then streamed).
+void decode_image_file_rows(const std::string& path, RowSink& sink, int target_w = 0,
+                            int target_h = 0, bool fast_dct = false);
+void decode_image_memory_rows(const uint8_t* data, size_t size, const std::string& name_for_errors,
+                              RowSink& sink, int target_w = 0, int target_h = 0,
+                              bool fast_dct = false);
+
+// Streams an already decoded image into `sink`.
+void stream_image(const Image& image, RowSink& sink);
 
 }  // namespace edgebench

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -14,20 +15,26 @@ namespace {
 
 constexpr double kInceptionCrop = 0.875;
 
-// Float HWC RGB, real values the network was trained on.
-std::vector<float> real_input(const Image& img, const InputGeometry& geo, PreprocessFamily f) {
+// TF-slim preprocess_for_eval, in its order: convert_image_dtype to [0, 1]
+// (x * float(1/255)), central_crop, resize_bilinear, then (x - 0.5) * 2. The
+// image arrives row by row (`feed`), so a large JPEG is never held whole.
+std::vector<float> inception_input(const InputGeometry& geo,
+                                   const std::function<void(RowSink&)>& feed) {
+  std::vector<float> out(static_cast<size_t>(geo.height) * geo.width * 3);
+  BilinearResizeSink resize([](int h, int w) { return central_crop_window(h, w, kInceptionCrop); },
+                            geo.height, geo.width, out.data(), /*half_pixel_centers=*/false,
+                            static_cast<float>(1.0 / 255.0));
+  feed(resize);
+  resize.finish();
+  for (float& v : out) v = (v - 0.5f) * 2.0f;
+  return out;
+}
+
+// torchvision and caffe share the geometry: shorter side to size/0.875, centre crop.
+std::vector<float> torchvision_caffe_input(const Image& img, const InputGeometry& geo,
+                                           PreprocessFamily f) {
   const int h = geo.height, w = geo.width;
   std::vector<float> out(static_cast<size_t>(h) * w * 3);
-  if (f == PreprocessFamily::kInception) {
-    // TF-slim preprocess_for_eval, in its order: convert_image_dtype to [0, 1]
-    // (x * float(1/255)), central_crop, resize_bilinear, then (x - 0.5) * 2.
-    Image cropped = central_crop(img, kInceptionCrop);
-    resize_bilinear_float(cropped, h, w, out.data(), /*half_pixel_centers=*/false,
-                          static_cast<float>(1.0 / 255.0));
-    for (float& v : out) v = (v - 0.5f) * 2.0f;
-    return out;
-  }
-  // torchvision and caffe share the geometry: shorter side to size/0.875, centre crop.
   int shorter = static_cast<int>(std::lround(std::min(h, w) / kInceptionCrop));
   Image resized = resize_shorter_side_bilinear(img, shorter);
   Image cropped = center_crop_to(resized, h, w);
@@ -110,9 +117,11 @@ InputGeometry image_input_geometry(const Tensor& t, const std::string& model_nam
   return g;
 }
 
-void preprocess_image(const Image& img, const Tensor& input, const InputGeometry& geo,
-                      PreprocessFamily family, std::byte* out) {
-  std::vector<float> hwc = real_input(img, geo, family);
+namespace {
+
+// Real values (HWC) → the input tensor's dtype and layout.
+void store_input(const std::vector<float>& hwc, const Tensor& input, const InputGeometry& geo,
+                 std::byte* out) {
   switch (input.dtype) {
     case DType::kF32:
       store(hwc, geo, reinterpret_cast<float*>(out), [](float v) { return v; });
@@ -132,6 +141,31 @@ void preprocess_image(const Image& img, const Tensor& input, const InputGeometry
       break;
     }
     default: fail(ErrorCode::kInput, input.name, "unsupported input dtype for images");
+  }
+}
+
+}  // namespace
+
+void preprocess_image(const Image& img, const Tensor& input, const InputGeometry& geo,
+                      PreprocessFamily family, std::byte* out) {
+  if (family == PreprocessFamily::kInception) {
+    store_input(inception_input(geo, [&](RowSink& s) { stream_image(img, s); }), input, geo, out);
+  } else {
+    store_input(torchvision_caffe_input(img, geo, family), input, geo, out);
+  }
+}
+
+void preprocess_image_file(const std::string& path, const Tensor& input, const InputGeometry& geo,
+                           PreprocessFamily family, std::byte* out) {
+  const DecodeSettings d = decode_settings(geo, family);
+  if (family == PreprocessFamily::kInception) {
+    auto feed = [&](RowSink& s) {
+      decode_image_file_rows(path, s, d.target_w, d.target_h, d.fast_dct);
+    };
+    store_input(inception_input(geo, feed), input, geo, out);
+  } else {
+    const Image img = decode_image_file(path, d.target_w, d.target_h, d.fast_dct);
+    store_input(torchvision_caffe_input(img, geo, family), input, geo, out);
   }
 }
 

@@ -19,7 +19,8 @@ enum class PreprocessFamily { kInception, kTorchvision, kCaffe };
 
 PreprocessFamily parse_preprocess_family(const std::string& name);  // throws kUsage
 std::string preprocess_family_name(PreprocessFamily f);
-// From the model's metadata ("preprocess"), else by format: tflite -> inception, onnx -> torchvision.
+// From the model's metadata ("preprocess"), else by format: tflite -> inception, onnx ->
+// torchvision.
 PreprocessFamily default_preprocess_family(const Graph& g);
 
 // Where height, width and channels sit in an image input tensor (NHWC or NCHW).
@@ -33,6 +34,11 @@ InputGeometry image_input_geometry(const Tensor& input, const std::string& model
 // Writes input.bytes() bytes into `out`.
 void preprocess_image(const Image& img, const Tensor& input, const InputGeometry& geo,
                       PreprocessFamily family, std::byte* out);
+// Decodes (as the family's framework does, see decode_settings) and preprocesses
+// a file; the same tensor as decode + preprocess_image, but the inception family
+// streams the JPEG through crop + resize, so memory does not grow with the photo.
+void preprocess_image_file(const std::string& path, const Tensor& input, const InputGeometry& geo,
+                           PreprocessFamily family, std::byte* out);
 
 // How a family's framework decodes JPEGs: IFAST DCT and full size for
 // TensorFlow (inception); accurate DCT, with DCT scaling for large photos, otherwise.

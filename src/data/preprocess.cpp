@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/error.h"
@@ -19,31 +20,6 @@ void require_image(const Image& src, const char* what) {
       src.rgb.size() != static_cast<size_t>(src.width) * src.height * 3) {
     fail(ErrorCode::kInput, what, "empty or inconsistent image");
   }
-}
-
-// TF's CachedInterpolation: the two source indices and the weight of the upper one.
-struct Interpolation {
-  int lower;
-  int upper;
-  float lerp;
-};
-
-// TF's compute_interpolation_weights with CalculateResizeScale (align_corners=false).
-std::vector<Interpolation> interpolation_weights(int in_size, int out_size,
-                                                 bool half_pixel_centers) {
-  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
-  std::vector<Interpolation> weights(out_size);
-  for (int i = 0; i < out_size; ++i) {
-    const float in = half_pixel_centers ? (static_cast<float>(i) + 0.5f) * scale - 0.5f
-                                        : static_cast<float>(i) * scale;
-    const float in_floor = std::floor(in);
-    // TF clamps only lower at 0 and upper at in_size-1; the extra clamp of
-    // lower is a no-op for valid sizes and keeps reads in bounds regardless.
-    const int lower = std::clamp(static_cast<int>(in_floor), 0, in_size - 1);
-    const int upper = std::min(static_cast<int>(std::ceil(in)), in_size - 1);
-    weights[i] = {lower, std::max(upper, 0), in - in_floor};
-  }
-  return weights;
 }
 
 // TF's compute_lerp, operation for operation, so results match bit for bit
@@ -78,7 +54,7 @@ Image crop(const Image& src, int top, int left, int height, int width) {
   return out;
 }
 
-Image central_crop(const Image& src, double fraction) {
+Window central_crop_window(int height, int width, double fraction) {
   if (!(fraction > 0.0 && fraction <= 1.0)) {
     fail(ErrorCode::kUsage, "central_crop",
          "fraction must be in (0, 1], got " + std::to_string(fraction));
@@ -88,33 +64,103 @@ Image central_crop(const Image& src, double fraction) {
     const volatile double kept = static_cast<double>(size) * fraction;
     return static_cast<int>((static_cast<double>(size) - kept) / 2.0);
   };
-  const int top = start(src.height), left = start(src.width);
-  return crop(src, top, left, src.height - 2 * top, src.width - 2 * left);
+  const int top = start(height), left = start(width);
+  return {top, left, height - 2 * top, width - 2 * left};
+}
+
+Image central_crop(const Image& src, double fraction) {
+  require_image(src, "central_crop");
+  const Window w = central_crop_window(src.height, src.width, fraction);
+  return crop(src, w.top, w.left, w.height, w.width);
+}
+
+BilinearResizeSink::BilinearResizeSink(WindowFn window, int out_h, int out_w, float* out_hwc,
+                                       bool half_pixel_centers, float value_scale)
+    : window_fn_(std::move(window)),
+      out_h_(out_h),
+      out_w_(out_w),
+      out_(out_hwc),
+      half_pixel_(half_pixel_centers),
+      value_scale_(value_scale) {
+  if (out_h <= 0 || out_w <= 0 || out_hwc == nullptr) {
+    fail(ErrorCode::kUsage, "resize_bilinear", "output size must be positive");
+  }
+}
+
+// TF's compute_interpolation_weights with CalculateResizeScale (align_corners=false).
+std::vector<BilinearResizeSink::Interpolation> BilinearResizeSink::weights(
+    int in_size, int out_size, bool half_pixel_centers) {
+  const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  std::vector<Interpolation> w(static_cast<size_t>(out_size));
+  for (int i = 0; i < out_size; ++i) {
+    const float in = half_pixel_centers ? (static_cast<float>(i) + 0.5f) * scale - 0.5f
+                                        : static_cast<float>(i) * scale;
+    const float in_floor = std::floor(in);
+    // TF clamps only lower at 0 and upper at in_size-1; the extra clamp of
+    // lower is a no-op for valid sizes and keeps reads in bounds regardless.
+    const int lower = std::clamp(static_cast<int>(in_floor), 0, in_size - 1);
+    const int upper = std::min(static_cast<int>(std::ceil(in)), in_size - 1);
+    w[static_cast<size_t>(i)] = {lower, std::max(upper, 0), in - in_floor};
+  }
+  return w;
+}
+
+void BilinearResizeSink::begin(int width, int height) {
+  window_ = window_fn_(height, width);
+  if (window_.top < 0 || window_.left < 0 || window_.height <= 0 || window_.width <= 0 ||
+      window_.height > height - window_.top || window_.width > width - window_.left) {
+    fail(ErrorCode::kInput, "resize_bilinear", "window outside the image");
+  }
+  ys_ = weights(window_.height, out_h_, half_pixel_);
+  xs_ = weights(window_.width, out_w_, half_pixel_);
+  for (auto& r : rows_) r.assign(static_cast<size_t>(window_.width) * 3, 0);
+  last_row_ = -1;
+  next_out_ = 0;
+}
+
+void BilinearResizeSink::row(int y, const uint8_t* rgb) {
+  const int r = y - window_.top;
+  if (r < 0 || r >= window_.height) return;
+  if (r != last_row_ + 1) fail(ErrorCode::kInternal, "resize_bilinear", "rows out of order");
+  std::copy_n(rgb + static_cast<size_t>(window_.left) * 3, rows_[r % 2].size(),
+              rows_[r % 2].begin());
+  last_row_ = r;
+  // Output rows whose upper source row is r; their lower row is r or r - 1
+  // (upper - lower <= 1), both held.
+  while (next_out_ < out_h_ && ys_[static_cast<size_t>(next_out_)].upper <= r)
+    emit_row(next_out_++);
+}
+
+void BilinearResizeSink::emit_row(int out_y) {
+  const Interpolation& iy = ys_[static_cast<size_t>(out_y)];
+  if (iy.lower < last_row_ - 1) fail(ErrorCode::kInternal, "resize_bilinear", "row evicted early");
+  const uint8_t* top_row = rows_[iy.lower % 2].data();
+  const uint8_t* bottom_row = rows_[iy.upper % 2].data();
+  const float vs = value_scale_;
+  float* out = out_ + static_cast<size_t>(out_y) * out_w_ * 3;
+  for (const Interpolation& ix : xs_) {
+    const size_t l = static_cast<size_t>(ix.lower) * 3, u = static_cast<size_t>(ix.upper) * 3;
+    for (int c = 0; c < 3; ++c) {
+      *out++ = lerp2d(top_row[l + c] * vs, top_row[u + c] * vs, bottom_row[l + c] * vs,
+                      bottom_row[u + c] * vs, ix.lerp, iy.lerp);
+    }
+  }
+}
+
+void BilinearResizeSink::finish() const {
+  if (next_out_ != out_h_) fail(ErrorCode::kInput, "resize_bilinear", "image ended early");
 }
 
 void resize_bilinear_float(const Image& src, int out_h, int out_w, float* out_hwc,
                            bool half_pixel_centers, float value_scale) {
   require_image(src, "resize_bilinear");
-  if (out_h <= 0 || out_w <= 0 || out_hwc == nullptr) {
-    fail(ErrorCode::kUsage, "resize_bilinear", "output size must be positive");
-  }
-  const std::vector<Interpolation> ys =
-      interpolation_weights(src.height, out_h, half_pixel_centers);
-  const std::vector<Interpolation> xs = interpolation_weights(src.width, out_w, half_pixel_centers);
-  for (int y = 0; y < out_h; ++y) {
-    const uint8_t* top_row = src.rgb.data() + src.index(ys[y].lower, 0);
-    const uint8_t* bottom_row = src.rgb.data() + src.index(ys[y].upper, 0);
-    float* out = out_hwc + static_cast<size_t>(y) * out_w * 3;
-    for (int x = 0; x < out_w; ++x) {
-      const size_t l = static_cast<size_t>(xs[x].lower) * 3,
-                   u = static_cast<size_t>(xs[x].upper) * 3;
-      for (int c = 0; c < 3; ++c) {
-        *out++ = lerp2d(top_row[l + c] * value_scale, top_row[u + c] * value_scale,
-                        bottom_row[l + c] * value_scale, bottom_row[u + c] * value_scale,
-                        xs[x].lerp, ys[y].lerp);
-      }
-    }
-  }
+  BilinearResizeSink sink(
+      [](int h, int w) {
+        return Window{0, 0, h, w};
+      },
+      out_h, out_w, out_hwc, half_pixel_centers, value_scale);
+  stream_image(src, sink);
+  sink.finish();
 }
 
 ImageSize shorter_side_size(int height, int width, int shorter_side) {

@@ -6,6 +6,9 @@
 //    center_crop_to.
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "data/image.h"
 
 namespace edgebench {
@@ -13,8 +16,14 @@ namespace edgebench {
 // Copies the rectangle [top, top+height) x [left, left+width); it must lie inside src.
 Image crop(const Image& src, int top, int left, int height, int width);
 
+// A rectangle of a source image: rows [top, top+height), columns [left, left+width).
+struct Window {
+  int top = 0, left = 0, height = 0, width = 0;
+};
+
 // tf.image.central_crop: start = int((size - size*fraction) / 2) in double,
 // kept size = size - 2*start. fraction must be in (0, 1].
+Window central_crop_window(int height, int width, double fraction);
 Image central_crop(const Image& src, double fraction);
 
 // tf.image.resize_bilinear with align_corners=false, in TF's float arithmetic
@@ -26,6 +35,40 @@ Image central_crop(const Image& src, double fraction);
 // 1/255 reproduces resizing the [0, 1] image of tf.image.convert_image_dtype.
 void resize_bilinear_float(const Image& src, int out_h, int out_w, float* out_hwc,
                            bool half_pixel_centers, float value_scale = 1.0f);
+
+// resize_bilinear_float over a window of a source that arrives row by row (a
+// streaming JPEG decode): only the two source rows the current output row
+// needs are kept, so memory does not grow with the source image. The window is
+// chosen from the source size when it is known (begin()); finish() throws if
+// the source ended before every output row was written.
+class BilinearResizeSink : public RowSink {
+ public:
+  using WindowFn = std::function<Window(int height, int width)>;
+  BilinearResizeSink(WindowFn window, int out_h, int out_w, float* out_hwc, bool half_pixel_centers,
+                     float value_scale = 1.0f);
+  void begin(int width, int height) override;
+  void row(int y, const uint8_t* rgb) override;
+  void finish() const;
+
+ private:
+  struct Interpolation {
+    int lower, upper;
+    float lerp;
+  };
+  static std::vector<Interpolation> weights(int in_size, int out_size, bool half_pixel_centers);
+  void emit_row(int out_y);
+
+  WindowFn window_fn_;
+  int out_h_, out_w_;
+  float* out_;
+  bool half_pixel_;
+  float value_scale_;
+  Window window_;
+  std::vector<Interpolation> ys_, xs_;
+  std::vector<uint8_t> rows_[2];  // window row r lives in rows_[r % 2]
+  int last_row_ = -1;             // last window row received
+  int next_out_ = 0;              // next output row to write
+};
 
 struct ImageSize {
   int height = 0;

@@ -41,8 +41,9 @@ std::vector<int> top_k(const std::vector<float>& scores, int k) {
   std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int a, int b) {
     return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
   });
-  idx.resize(static_cast<size_t>(k));
-  return idx;
+  // A fresh k-element vector: resize() would keep the whole index array's
+  // capacity alive in every stored result (4 KB per image over a long run).
+  return std::vector<int>(idx.begin(), idx.begin() + k);
 }
 
 int imagenet_output_offset(size_t num_outputs, const std::string& model_name) {

@@ -23,6 +23,7 @@ TEST(Classification, DequantizesScores) {
 TEST(Classification, TopKBreaksTiesByLowerIndex) {
   EXPECT_EQ(top_k({0.1f, 0.5f, 0.5f, 0.2f}, 3), (std::vector<int>{1, 2, 3}));
   EXPECT_EQ(top_k({1.0f}, 5), (std::vector<int>{0}));
+  EXPECT_EQ(top_k(std::vector<float>(1001, 0.0f), 5).capacity(), 5u);  // stored per image: no slack
 }
 
 TEST(Classification, OutputOffsets) {

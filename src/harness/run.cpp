@@ -15,9 +15,9 @@
 #include "data/image.h"
 #include "data/model_input.h"
 #include "harness/classification.h"
-#include "ir/cost.h"
 #include "harness/machine.h"
 #include "harness/progress.h"
+#include "ir/cost.h"
 #include "runtime/session.h"
 #include "util/error.h"
 #include "util/npy.h"
@@ -143,7 +143,6 @@ RunResult run_classification(const RunOptions& opt_in) {
   res.preprocess = preprocess_family_name(family);
   res.output_offset = imagenet_output_offset(static_cast<size_t>(out.elements()), opt.model);
   if (!opt.dump_inputs.empty()) std::filesystem::create_directories(opt.dump_inputs);
-  const DecodeSettings decode = decode_settings(geo, family);
 
   const size_t n = ds.items.size();
   PreparedQueue queue(static_cast<size_t>(2 * res.decode_threads + 2));
@@ -155,9 +154,8 @@ RunResult run_classification(const RunOptions& opt_in) {
       p.index = i;
       const double t0 = now();
       try {
-        Image img = decode_image_file(ds.items[i].path, decode.target_w, decode.target_h, decode.fast_dct);
         p.input.resize(in.bytes());
-        preprocess_image(img, in, geo, family, p.input.data());
+        preprocess_image_file(ds.items[i].path, in, geo, family, p.input.data());
       } catch (const Error& e) {
         p.error = e.what();
       }
@@ -207,7 +205,8 @@ RunResult run_classification(const RunOptions& opt_in) {
       res.images.push_back(std::move(r));
       ++rec.images;
       char extra[64];
-      std::snprintf(extra, sizeof extra, "top-1 %.3f", static_cast<double>(rec.top1_correct) / rec.images);
+      std::snprintf(extra, sizeof extra, "top-1 %.3f",
+                    static_cast<double>(rec.top1_correct) / rec.images);
       progress.update(static_cast<int64_t>(done + 1), extra);
     }
   } catch (...) {
@@ -222,9 +221,13 @@ RunResult run_classification(const RunOptions& opt_in) {
   rec.loop_wall_s = now() - t_loop;
   if (!strict_error.empty()) fail(ErrorCode::kInput, "", strict_error + " (--strict)");
   if (rec.images == 0)
-    fail(ErrorCode::kInput, opt.dataset, "no image could be decoded (" +
-                                             std::to_string(rec.failed_images) + " failed)");
-  progress.finish(rec.images ? "top-1 " + std::to_string(static_cast<double>(rec.top1_correct) / rec.images).substr(0, 5) : "");
+    fail(ErrorCode::kInput, opt.dataset,
+         "no image could be decoded (" + std::to_string(rec.failed_images) + " failed)");
+  progress.finish(
+      rec.images
+          ? "top-1 " +
+                std::to_string(static_cast<double>(rec.top1_correct) / rec.images).substr(0, 5)
+          : "");
 
   // Results are ordered by file for stable output, whatever order workers finished in.
   std::sort(res.images.begin(), res.images.end(),
@@ -232,9 +235,10 @@ RunResult run_classification(const RunOptions& opt_in) {
   std::sort(res.failed.begin(), res.failed.end());
   rec.total_s = now() - t_begin;
   rec.peak_rss_mib = peak_rss_mib();
-  rec.model_mib = static_cast<double>(session->compiled().arena_bytes() +
-                                      static_cast<size_t>(graph_cost(session->graph()).weight_bytes)) /
-                  (1024.0 * 1024.0);
+  rec.model_mib =
+      static_cast<double>(session->compiled().arena_bytes() +
+                          static_cast<size_t>(graph_cost(session->graph()).weight_bytes)) /
+      (1024.0 * 1024.0);
   res.metrics = compute_metrics(rec);
   return res;
 }

@@ -14,6 +14,13 @@ struct Checker {
   Graph& g;
   size_t index;
   const Node& n;
+  // Tensors computed by a Dequantize of a constant: weights as an ONNX QDQ model
+  // states them, between import and the fold_qdq pass (which makes them constants).
+  const std::vector<bool>& dequantized_const;
+
+  bool constant(const Tensor& t) const {
+    return t.is_const() || dequantized_const[static_cast<size_t>(&t - g.tensors.data())];
+  }
 
   [[noreturn]] void bad(const std::string& what) const {
     fail(ErrorCode::kModel, g.source,
@@ -85,16 +92,15 @@ Shape infer(const Checker& c) {
         c.need(cout % a.groups == 0, "output channels not divisible by groups");
       } else {
         c.need(a.depth_multiplier > 0 && w.shape[0] == 1 && w.shape[3] == cin * a.depth_multiplier,
-               "depthwise filter " + shape_str(w.shape) + " does not match " +
-                   std::to_string(cin) + " channels x multiplier " +
-                   std::to_string(a.depth_multiplier));
+               "depthwise filter " + shape_str(w.shape) + " does not match " + std::to_string(cin) +
+                   " channels x multiplier " + std::to_string(a.depth_multiplier));
         cout = w.shape[3];
       }
-      c.need(w.is_const(), "filter must be constant");
+      c.need(c.constant(w), "filter must be constant");
       if (c.has_in(2)) {
         const Tensor& b = c.in(2);
-        c.need(b.elements() == cout && b.is_const(), "bias must be a constant of " +
-                                                         std::to_string(cout) + " elements");
+        c.need(b.elements() == cout && c.constant(b),
+               "bias must be a constant of " + std::to_string(cout) + " elements");
       }
       int64_t oh = conv_out(x.shape[1], a.pad.top, a.pad.bottom, static_cast<int>(w.shape[1]),
                             a.stride_h, a.dilation_h);
@@ -107,7 +113,7 @@ Shape infer(const Checker& c) {
       const Tensor& x = c.in(0);
       const Tensor& w = c.in(1);
       c.rank(w, 2);
-      c.need(w.is_const(), "weights must be constant");
+      c.need(c.constant(w), "weights must be constant");
       int64_t k = w.shape[1], cout = w.shape[0];
       c.need(k > 0 && x.elements() % k == 0,
              "input " + shape_str(x.shape) + " is not a multiple of K=" + std::to_string(k));
@@ -123,8 +129,7 @@ Shape infer(const Checker& c) {
     case OpType::kAdd:
     case OpType::kSub:
     case OpType::kMul:
-    case OpType::kDiv:
-      return broadcast(c, c.in(0).shape, c.in(1).shape);
+    case OpType::kDiv: return broadcast(c, c.in(0).shape, c.in(1).shape);
     case OpType::kAveragePool2D:
     case OpType::kMaxPool2D: {
       const Tensor& x = c.in(0);
@@ -142,8 +147,10 @@ Shape infer(const Checker& c) {
       Shape s;
       for (size_t d = 0; d < x.shape.size(); ++d) {
         bool reduced = std::find(a.axes.begin(), a.axes.end(), static_cast<int>(d)) != a.axes.end();
-        if (!reduced) s.push_back(x.shape[d]);
-        else if (a.keep_dims) s.push_back(1);
+        if (!reduced)
+          s.push_back(x.shape[d]);
+        else if (a.keep_dims)
+          s.push_back(1);
       }
       for (int ax : a.axes)
         c.need(ax >= 0 && ax < static_cast<int>(x.shape.size()), "reduction axis out of range");
@@ -203,7 +210,7 @@ Shape infer(const Checker& c) {
       const Tensor& x = c.in(0);
       c.need(!x.shape.empty(), "input must have a channel axis");
       for (size_t i = 1; i <= 4; ++i)
-        c.need(c.in(i).elements() == x.shape.back() && c.in(i).is_const(),
+        c.need(c.in(i).elements() == x.shape.back() && c.constant(c.in(i)),
                "batch-norm parameters must be constants of " + std::to_string(x.shape.back()) +
                    " elements");
       return x.shape;
@@ -214,8 +221,7 @@ Shape infer(const Checker& c) {
     case OpType::kRelu6:
     case OpType::kClip:
     case OpType::kQuantize:
-    case OpType::kDequantize:
-      return c.in(0).shape;
+    case OpType::kDequantize: return c.in(0).shape;
   }
   c.bad("unknown operator");
 }
@@ -236,7 +242,9 @@ void check_types(const Checker& c) {
              "tensor '" + t.name + "' per-channel scales do not match its axis");
   };
   for (int id : n.inputs)
-    if (id >= 0 && is_quantized_int(c.g.tensor(id).dtype)) need_quant(c.g.tensor(id));
+    if (id >= 0 && (is_quantized_int(c.g.tensor(id).dtype) ||
+                    (n.op == OpType::kDequantize && c.g.tensor(id).dtype == DType::kI32)))
+      need_quant(c.g.tensor(id));
   for (int id : n.outputs)
     if (is_quantized_int(c.g.tensor(id).dtype)) need_quant(c.g.tensor(id));
   switch (n.op) {
@@ -244,8 +252,9 @@ void check_types(const Checker& c) {
       c.need(is_quantized_int(y.dtype), "Quantize output must be i8 or u8");
       break;
     case OpType::kDequantize:
-      c.need(is_quantized_int(x.dtype) || x.dtype == DType::kF16,
-             "Dequantize input must be i8, u8 or f16");
+      c.need(is_quantized_int(x.dtype) || x.dtype == DType::kF16 ||
+                 (x.dtype == DType::kI32 && x.is_const()),
+             "Dequantize input must be i8, u8, f16 or a constant i32");
       c.need(y.dtype == DType::kF32, "Dequantize output must be f32");
       break;
     default:
@@ -263,8 +272,8 @@ void verify(Graph& g) {
   std::vector<bool> ready(g.tensors.size(), false);
   auto check_id = [&](int id, const std::string& what) {
     if (id < 0 || static_cast<size_t>(id) >= g.tensors.size())
-      fail(ErrorCode::kModel, src, what + " refers to tensor " + std::to_string(id) +
-                                       ", which does not exist");
+      fail(ErrorCode::kModel, src,
+           what + " refers to tensor " + std::to_string(id) + ", which does not exist");
   };
   for (int id : g.inputs) {
     check_id(id, "graph input");
@@ -274,19 +283,21 @@ void verify(Graph& g) {
     if (g.tensors[t].is_const()) {
       ready[t] = true;
       if (g.tensors[t].data.size < g.tensors[t].bytes())
-        fail(ErrorCode::kModel, src, "constant '" + g.tensors[t].name + "' holds " +
-                                         std::to_string(g.tensors[t].data.size) +
-                                         " bytes, its shape needs " +
-                                         std::to_string(g.tensors[t].bytes()));
+        fail(ErrorCode::kModel, src,
+             "constant '" + g.tensors[t].name + "' holds " +
+                 std::to_string(g.tensors[t].data.size) + " bytes, its shape needs " +
+                 std::to_string(g.tensors[t].bytes()));
     }
     for (int64_t d : g.tensors[t].shape)
       if (d < 0 || d > (int64_t{1} << 31))
-        fail(ErrorCode::kModel, src, "tensor '" + g.tensors[t].name + "' has invalid shape " +
-                                         shape_str(g.tensors[t].shape));
+        fail(ErrorCode::kModel, src,
+             "tensor '" + g.tensors[t].name + "' has invalid shape " +
+                 shape_str(g.tensors[t].shape));
   }
+  std::vector<bool> dequantized_const(g.tensors.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     Node& n = g.nodes[i];
-    Checker c{g, i, n};
+    Checker c{g, i, n, dequantized_const};
     c.need(!n.inputs.empty() && n.outputs.size() == 1, "expects inputs and exactly one output");
     for (int id : n.inputs) {
       if (id < 0) continue;
@@ -300,10 +311,12 @@ void verify(Graph& g) {
     Shape s = infer(c);
     Tensor& y = g.tensor(n.outputs[0]);
     if (y.shape.empty() && !s.empty()) y.shape = s;
-    c.need(y.shape == s, "declared output shape " + shape_str(y.shape) + ", inferred " +
-                             shape_str(s));
+    c.need(y.shape == s,
+           "declared output shape " + shape_str(y.shape) + ", inferred " + shape_str(s));
     check_types(c);
     ready[n.outputs[0]] = true;
+    if (n.op == OpType::kDequantize && g.tensor(n.inputs[0]).is_const())
+      dequantized_const[static_cast<size_t>(n.outputs[0])] = true;
   }
   for (int id : g.outputs) {
     check_id(id, "graph output");

@@ -40,6 +40,13 @@ ConstData permute_data(const ConstData& d, size_t elem_size, const Shape& s,
 // NumPy broadcasting of two ONNX shapes; nullopt when they do not broadcast.
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b);
 
+// A DequantizeLinear of constant integers: the integers, kept beside the folded
+// float constant so that weighted operators can keep them quantized (fold_qdq).
+struct QuantConst {
+  OnnxTensorData q;   // uint8, int8 or int32, ONNX order
+  QuantParams quant;  // axis in ONNX order
+};
+
 struct Value {
   std::string name;
   int32_t elem_type = 0;                   // onnx::TensorProto_DataType
@@ -50,6 +57,7 @@ struct Value {
   std::optional<OnnxTensorData> known;     // a graph input's value given by the caller
   int ir[2] = {-1, -1};                    // IR tensors holding it, indexed by Layout
   Layout native = Layout::kOnnx;           // the layout its producer wrote
+  std::optional<QuantConst> dq;            // set when `constant` is a dequantized constant
 
   size_t rank() const { return shape.size(); }
 };
@@ -77,6 +85,20 @@ class Importer {
   int ir_tensor(Value& v, Layout want);
   // v's native layout, or ONNX order for constants / non-4-D values.
   Layout layout_of(Value& v);
+  // The layout an element-wise operator should run v in: NHWC where v already has an
+  // NHWC tensor or gets one by cancelling a transpose, else layout_of(v).
+  Layout cheapest_layout(Value& v);
+  // Gives an integer IR tensor its quantization (graph inputs learn theirs from the
+  // first DequantizeLinear / QLinear operator reading them); kUnsupported on a clash.
+  void require_quant(int id, const QuantParams& q, const std::string& who);
+  // An IR tensor for a constant weight that keeps its integers when it is a
+  // dequantized constant: integers permuted by `perm` (ONNX -> IR order) and an IR
+  // Dequantize, else the float constant permuted. ir_shape is the permuted shape.
+  int weight_tensor(Value& v, const OnnxTensorData& f, const std::vector<int>& perm,
+                    const std::string& name);
+  // The integers of qc (ONNX shape `shape`) permuted by `perm`, with their quantization.
+  int quantized_const(const QuantConst& qc, const Shape& shape, const std::vector<int>& perm,
+                      const std::string& name);
 
   // Defines an ONNX value produced by a node (SSA: names are defined once).
   Value& define(const std::string& name, int32_t elem_type, Shape onnx_shape, int ir, Layout l);
@@ -100,6 +122,7 @@ class Importer {
   void add_graph_input(const onnx::ValueInfoProto& vi, bool first);
   void convert_node(const onnx::NodeProto& node, int index);
   void finish_outputs(const onnx::GraphProto& graph);
+  void propagate_quant();
   ConstData read_external(const std::string& location, uint64_t offset,
                           std::optional<uint64_t> length, const std::string& tensor);
 
@@ -177,6 +200,20 @@ struct OpEntry {
 std::vector<OpEntry> nn_ops();
 std::vector<OpEntry> elementwise_ops();
 std::vector<OpEntry> tensor_ops();
+std::vector<OpEntry> quant_ops();
+
+// Window, padding and output size of a 2-D convolution of x by weights of ONNX shape
+// [M, C/group, KH, KW] (Conv and QLinearConv).
+struct ConvPlan {
+  OpType op = OpType::kConv2D;
+  Conv2DAttrs attrs;
+  std::vector<int> filter_perm;  // ONNX weights -> IR filter
+  Shape ir_out;                  // NHWC
+  Shape onnx_out;                // NCHW
+};
+ConvPlan plan_conv(NodeCtx& c, const Value& x, const Shape& w);
+// The IR dtype of a quantized ONNX element type (uint8, int8), or kUnsupported.
+DType quant_dtype(NodeCtx& c, int32_t elem_type, const std::string& what);
 OpHandler find_op_handler(std::string_view op_type);
 
 }  // namespace edgebench::onnx_import

@@ -3,13 +3,19 @@
 // mapping per node (onnx_ops_*.cpp) and the graph outputs.
 #include "importers/onnx/onnx_importer.h"
 
+#include <fcntl.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <queue>
 
 #include "importers/onnx/onnx_context.h"
+#include "passes/fold_qdq.h"
 #include "util/mapped_file.h"
 
 namespace edgebench {
@@ -268,12 +274,38 @@ void Importer::finish_outputs(const onnx::GraphProto& graph) {
       if (v.ir[1] >= 0 && g_.tensor(v.ir[1]).name == out.name()) g_.tensor(v.ir[1]).name += ":nhwc";
       g_.tensor(id).name = out.name();
     }
-    if (g_.tensor(id).dtype != DType::kF32)
+    const DType dt = g_.tensor(id).dtype;
+    if (dt != DType::kF32 && !is_quantized_int(dt))
       fail(ErrorCode::kUnsupported, source_,
            "graph output '" + out.name() + "' has element type " + onnx_elem_name(v.elem_type));
     used.insert(id);
     g_.outputs.push_back(id);
   }
+}
+
+void Importer::propagate_quant() {
+  // Integer tensors reached only through Reshape / Transpose from the operator that
+  // named their quantization (a uint8 graph input read by a DequantizeLinear after a
+  // Transpose) share it: data movement keeps scale and zero point.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const Node& n : g_.nodes) {
+      if (n.op != OpType::kReshape && n.op != OpType::kTranspose) continue;
+      Tensor& x = g_.tensor(n.inputs[0]);
+      Tensor& y = g_.tensor(n.outputs[0]);
+      if (!is_quantized_int(x.dtype) || x.quant.per_channel() || y.quant.per_channel()) continue;
+      if (x.quant.empty() != y.quant.empty()) {
+        (x.quant.empty() ? x.quant : y.quant) = x.quant.empty() ? y.quant : x.quant;
+        changed = true;
+      }
+    }
+  }
+  for (int id : g_.inputs)
+    if (is_quantized_int(g_.tensor(id).dtype) && g_.tensor(id).quant.empty())
+      fail(ErrorCode::kUnsupported, source_,
+           "graph input '" + g_.tensor(id).name + "' is " +
+               std::string(dtype_name(g_.tensor(id).dtype)) +
+               " but no DequantizeLinear or QLinear operator says how it is quantized");
 }
 
 Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
@@ -288,6 +320,9 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
   onnx::GraphProto& graph = *model.mutable_graph();
   g_.source = source_;
   g_.format = "onnx";
+  // Metadata an exporter wrote (ours: "preprocess"), then what the file itself says.
+  for (const auto& p : model.metadata_props())
+    if (!p.key().empty()) g_.metadata[p.key()] = p.value();
   g_.metadata["onnx_opset"] = std::to_string(opset_);
   if (!model.producer_name().empty())
     g_.metadata["producer"] = model.producer_name() + " " + model.producer_version();
@@ -317,6 +352,11 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
   if (g_.inputs.empty())
     fail(ErrorCode::kUnsupported, source_,
          "model has no run-time inputs (its outputs are constants)");
+  propagate_quant();
+  verify(g_);
+  // DequantizeLinear -> operator -> QuantizeLinear becomes the quantized operator, and
+  // dequantized weights left over become float constants: backends see no QDQ weights.
+  passes::fold_qdq(g_);
   verify(g_);
   return std::move(g_);
 }
@@ -343,12 +383,29 @@ void parse_model(onnx::ModelProto& model, const uint8_t* data, size_t size,
 
 }  // namespace
 
+// Parses from the file through a small buffer: mapping the file and parsing
+// from memory would hold the weights twice (the mapped pages and the parsed
+// strings) at the peak of loading.
+void parse_model_file(onnx::ModelProto& model, const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(ErrorCode::kModel, path, "cannot open: " + ec.message());
+  if (size == 0) fail(ErrorCode::kModel, path, "empty file");
+  if (size > static_cast<uintmax_t>(std::numeric_limits<int>::max()))
+    fail(ErrorCode::kModel, path,
+         "model larger than 2 GiB (ONNX keeps big weights in external data)");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(ErrorCode::kModel, path, std::string("cannot open: ") + std::strerror(errno));
+  google::protobuf::io::FileInputStream stream(fd);
+  stream.SetCloseOnDelete(true);
+  if (!model.ParseFromZeroCopyStream(&stream) || stream.GetErrno() != 0)
+    fail(ErrorCode::kModel, path,
+         "not an ONNX model (protobuf parse failed: truncated or corrupt)");
+}
+
 Graph import_onnx(const std::string& path, const OnnxImportOptions& options) {
   onnx::ModelProto model;
-  {
-    auto file = MappedFile::open(path, ErrorCode::kModel);
-    parse_model(model, file->data(), file->size(), path);
-  }  // the mapping is not needed once parsed
+  parse_model_file(model, path);
   std::string dir = std::filesystem::path(path).parent_path().string();
   return import_parsed(model, path, dir.empty() ? "." : dir, options);
 }

@@ -92,10 +92,31 @@ int Importer::emit(OpType op, const std::string& node_name, std::vector<int> inp
 
 int Importer::emit_reshape(int id, Shape s, const std::string& name) {
   DType t = g_.tensor(id).dtype;
-  return emit(OpType::kReshape, name, {id}, NoAttrs{}, name, t, std::move(s));
+  int y = emit(OpType::kReshape, name, {id}, NoAttrs{}, name, t, std::move(s));
+  if (!g_.tensor(id).quant.per_channel()) g_.tensor(y).quant = g_.tensor(id).quant;
+  return y;
 }
 
-int Importer::emit_transpose(int id, const std::vector<int>& perm, const std::string& name) {
+namespace {
+
+// The node producing tensor `id` when it is a Transpose, else nullptr.
+const Node* transpose_producer(const Graph& g, int id) {
+  for (auto it = g.nodes.rbegin(); it != g.nodes.rend(); ++it)
+    if (it->outputs[0] == id) return it->op == OpType::kTranspose ? &*it : nullptr;
+  return nullptr;
+}
+
+}  // namespace
+
+int Importer::emit_transpose(int id, const std::vector<int>& perm_in, const std::string& name) {
+  std::vector<int> perm = perm_in;
+  if (const Node* t = transpose_producer(g_, id)) {
+    // A transpose of a transpose is one transpose of the first one's input; where
+    // they cancel (the NCHW<->NHWC pairs at an exported model's boundary) it is none.
+    const std::vector<int>& first = t->attr<TransposeAttrs>().perm;
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = first[static_cast<size_t>(perm_in[i])];
+    id = t->inputs[0];
+  }
   const Shape s = g_.tensor(id).shape;
   bool identity = true;
   bool keeps_order = true;  // the non-1 axes stay in order: the bytes do not move
@@ -108,8 +129,74 @@ int Importer::emit_transpose(int id, const std::vector<int>& perm, const std::st
   }
   if (identity) return id;
   if (keeps_order) return emit_reshape(id, permute(s, perm), name);
-  return emit(OpType::kTranspose, name, {id}, TransposeAttrs{perm}, name, g_.tensor(id).dtype,
-              permute(s, perm));
+  int y = emit(OpType::kTranspose, name, {id}, TransposeAttrs{perm}, name, g_.tensor(id).dtype,
+               permute(s, perm));
+  if (!g_.tensor(id).quant.per_channel()) g_.tensor(y).quant = g_.tensor(id).quant;
+  return y;
+}
+
+Layout Importer::cheapest_layout(Value& v) {
+  const Layout l = layout_of(v);
+  if (v.rank() != 4 || l == Layout::kNhwc || v.proto || v.constant) return l;
+  if (v.ir[1] >= 0) return Layout::kNhwc;
+  if (v.ir[0] < 0) return l;
+  const Node* t = transpose_producer(g_, v.ir[0]);
+  if (!t) return l;
+  const std::vector<int>& first = t->attr<TransposeAttrs>().perm;
+  for (size_t i = 0; i < 4; ++i)
+    if (first[static_cast<size_t>(kToNhwc[i])] != static_cast<int>(i)) return l;
+  return Layout::kNhwc;  // asking for NHWC cancels the transpose
+}
+
+void Importer::require_quant(int id, const QuantParams& q, const std::string& who) {
+  Tensor& t = g_.tensor(id);
+  if (t.quant.empty()) {
+    t.quant = q;
+    return;
+  }
+  if (t.quant.scales != q.scales || t.quant.zero_point() != q.zero_point() ||
+      t.quant.axis != q.axis)
+    fail(ErrorCode::kUnsupported, source_,
+         who + ": tensor '" + t.name + "' is quantized with scale " +
+             std::to_string(t.quant.scale()) + " and zero point " +
+             std::to_string(t.quant.zero_point()) + " by its producer, but read with scale " +
+             std::to_string(q.scales.empty() ? 0.f : q.scales[0]) + " and zero point " +
+             std::to_string(q.zero_point()));
+}
+
+int Importer::quantized_const(const QuantConst& qc, const Shape& shape,
+                              const std::vector<int>& perm, const std::string& name) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
+  const DType t = onnx_to_ir_dtype(qc.q.elem_type).value();
+  const size_t es = onnx_elem_size(qc.q.elem_type);
+  int qi = add_tensor(name, t, permute(shape, perm),
+                      identity ? qc.q.data : permute_data(qc.q.data, es, shape, perm));
+  QuantParams q = qc.quant;
+  if (q.per_channel()) {
+    // The axis within `shape` (a [1, N] bias seen as [N] keeps its non-1 axis).
+    int axis = q.axis;
+    if (shape.size() != qc.q.shape.size()) {
+      axis = -1;
+      for (size_t d = 0; d < shape.size(); ++d)
+        if (shape[d] == static_cast<int64_t>(q.scales.size())) axis = static_cast<int>(d);
+    }
+    q.axis = static_cast<int>(std::find(perm.begin(), perm.end(), axis) - perm.begin());
+  }
+  g_.tensor(qi).quant = std::move(q);
+  return qi;
+}
+
+int Importer::weight_tensor(Value& v, const OnnxTensorData& f, const std::vector<int>& perm,
+                            const std::string& name) {
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
+  const Shape s = permute(f.shape, perm);
+  if (!v.dq)
+    return add_tensor(name, DType::kF32, s,
+                      identity ? f.data : permute_data(f.data, sizeof(float), f.shape, perm));
+  int qi = quantized_const(*v.dq, f.shape, perm, name + ":q");
+  return emit(OpType::kDequantize, name + ":dequantize", {qi}, NoAttrs{}, name, DType::kF32, s);
 }
 
 int Importer::const_tensor(const std::string& name, const OnnxTensorData& c, Layout l) {
@@ -132,11 +219,13 @@ int Importer::ir_tensor(Value& v, Layout want) {
   if (!v.graph_input) {
     if (const OnnxTensorData* c = constant(v)) return v.ir[w] = const_tensor(v.name, *c, want);
   } else if (v.ir[0] < 0) {
-    if (v.elem_type != onnx::TensorProto::FLOAT)
+    // uint8 / int8 inputs get their quantization from the operator reading them.
+    if (v.elem_type != onnx::TensorProto::FLOAT && v.elem_type != onnx::TensorProto::UINT8 &&
+        v.elem_type != onnx::TensorProto::INT8)
       fail(ErrorCode::kUnsupported, source_,
            "graph input '" + v.name + "' has element type " + onnx_elem_name(v.elem_type) +
-               "; only float32 inputs are supported");
-    v.ir[0] = add_tensor(v.name, DType::kF32, v.shape);
+               "; only float32, uint8 and int8 inputs are supported");
+    v.ir[0] = add_tensor(v.name, onnx_to_ir_dtype(v.elem_type).value(), v.shape);
     input_tensors_.insert(v.ir[0]);
     if (want == Layout::kOnnx) return v.ir[0];
   }

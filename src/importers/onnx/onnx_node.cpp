@@ -136,7 +136,7 @@ namespace {
 const std::unordered_map<std::string_view, OpHandler>& op_table() {
   static const auto* table = [] {
     auto* t = new std::unordered_map<std::string_view, OpHandler>();
-    for (auto list : {nn_ops(), elementwise_ops(), tensor_ops()})
+    for (auto list : {nn_ops(), elementwise_ops(), tensor_ops(), quant_ops()})
       for (const OpEntry& e : list) t->emplace(e.op_type, e.fn);
     return t;
   }();

@@ -1,5 +1,6 @@
 // Layout-sensitive and weighted operators: Conv, Gemm, MatMul, pools,
 // BatchNormalization. Spatial operators consume and produce NHWC.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -87,27 +88,30 @@ int bias_tensor(NodeCtx& c, size_t i, int64_t n) {
   const OnnxTensorData& b = float_const(c, i, "bias");
   if (b.elements() != n)
     c.bad("bias has " + std::to_string(b.elements()) + " values, expected " + std::to_string(n));
-  return c.im.add_tensor(b.name.empty() ? c.in(i).name : b.name, DType::kF32, {n}, b.data);
+  OnnxTensorData flat = b;
+  flat.shape = {n};
+  return c.im.weight_tensor(c.in(i), flat, {0}, b.name.empty() ? c.in(i).name : b.name);
 }
 
-void conv(NodeCtx& c) {
-  Value& x = c.float_in(0);
+}  // namespace
+
+ConvPlan plan_conv(NodeCtx& c, const Value& x, const Shape& w) {
   need_4d(c, x, "2-D convolution");
-  const OnnxTensorData& w = float_const(c, 1, "weights");
-  if (w.shape.size() != 4) c.bad("weights of shape " + shape_str(w.shape) + " are not 4-D");
-  const int64_t m = w.shape[0], cpg = w.shape[1], cin = x.shape[1];
+  if (w.size() != 4) c.bad("weights of shape " + shape_str(w) + " are not 4-D");
+  const int64_t m = w[0], cpg = w[1], cin = x.shape[1];
   const int64_t group = c.attr_int("group", 1);
   if (group < 1 || group > (1 << 30) || cpg * group != cin || m % group != 0)
-    c.bad("weights " + shape_str(w.shape) + " do not fit " + std::to_string(cin) +
-          " input channels in " + std::to_string(group) + " groups");
-  if (w.shape[2] > kMaxWindow || w.shape[3] > kMaxWindow || m == 0 || cpg == 0)
-    c.bad("weights of shape " + shape_str(w.shape) + " are out of range");
-  Window win{static_cast<int>(w.shape[2]), static_cast<int>(w.shape[3]),
-             spatial_attr(c, "strides", 1, 1), spatial_attr(c, "dilations", 1, 1)};
+    c.bad("weights " + shape_str(w) + " do not fit " + std::to_string(cin) + " input channels in " +
+          std::to_string(group) + " groups");
+  if (w[2] > kMaxWindow || w[3] > kMaxWindow || m == 0 || cpg == 0)
+    c.bad("weights of shape " + shape_str(w) + " are out of range");
+  Window win{static_cast<int>(w[2]), static_cast<int>(w[3]), spatial_attr(c, "strides", 1, 1),
+             spatial_attr(c, "dilations", 1, 1)};
   std::vector<int64_t> ks = c.attr_ints("kernel_shape");
   if (!ks.empty() && ks != std::vector<int64_t>{win.kh, win.kw})
-    c.bad("kernel_shape does not match the weights " + shape_str(w.shape));
-  Conv2DAttrs a;
+    c.bad("kernel_shape does not match the weights " + shape_str(w));
+  ConvPlan p;
+  Conv2DAttrs& a = p.attrs;
   a.stride_h = win.stride[0];
   a.stride_w = win.stride[1];
   a.dilation_h = win.dilation[0];
@@ -117,26 +121,34 @@ void conv(NodeCtx& c) {
       out_size(c, x.shape[2], a.pad.top, a.pad.bottom, win.kh, a.stride_h, a.dilation_h);
   const int64_t ow =
       out_size(c, x.shape[3], a.pad.left, a.pad.right, win.kw, a.stride_w, a.dilation_w);
-
-  OpType op = OpType::kConv2D;
-  int filter;
-  const std::string wname = c.in(1).name;
   if (group > 1 && cpg == 1) {  // depthwise: [M,1,KH,KW] -> [1,KH,KW,M], M = C * multiplier
-    op = OpType::kDepthwiseConv2D;
+    p.op = OpType::kDepthwiseConv2D;
     a.depth_multiplier = static_cast<int>(m / cin);
-    filter = c.im.add_tensor(wname + ":1hwo", DType::kF32, {1, win.kh, win.kw, m},
-                             permute_data(w.data, sizeof(float), w.shape, {1, 2, 3, 0}));
+    p.filter_perm = {1, 2, 3, 0};
   } else {  // OIHW -> OHWI
     a.groups = static_cast<int>(group);
-    filter = c.im.add_tensor(wname + ":ohwi", DType::kF32, permute(w.shape, kToNhwc),
-                             permute_data(w.data, sizeof(float), w.shape, kToNhwc));
+    p.filter_perm = kToNhwc;
   }
-  int bias = bias_tensor(c, 2, m);
-  int xi = c.im.ir_tensor(x, Layout::kNhwc);
   const int64_t n = x.shape[0];
-  int y = c.im.emit(op, c.node_name(), {xi, filter, bias}, a, c.out_name(), DType::kF32,
-                    {n, oh, ow, m});
-  c.im.define(c.out_name(), TP::FLOAT, {n, m, oh, ow}, y, Layout::kNhwc);
+  p.ir_out = {n, oh, ow, m};
+  p.onnx_out = {n, m, oh, ow};
+  return p;
+}
+
+namespace {
+
+void conv(NodeCtx& c) {
+  Value& x = c.float_in(0);
+  const OnnxTensorData& w = float_const(c, 1, "weights");
+  ConvPlan p = plan_conv(c, x, w.shape);
+  const std::string wname = c.in(1).name;
+  int filter = c.im.weight_tensor(c.in(1), w, p.filter_perm,
+                                  wname + (p.op == OpType::kDepthwiseConv2D ? ":1hwo" : ":ohwi"));
+  int bias = bias_tensor(c, 2, w.shape[0]);
+  int xi = c.im.ir_tensor(x, Layout::kNhwc);
+  int y = c.im.emit(p.op, c.node_name(), {xi, filter, bias}, p.attrs, c.out_name(), DType::kF32,
+                    p.ir_out);
+  c.im.define(c.out_name(), TP::FLOAT, p.onnx_out, y, Layout::kNhwc);
 }
 
 void pool(NodeCtx& c, bool is_max) {
@@ -212,6 +224,41 @@ void global_pool(NodeCtx& c, bool is_max) {
   c.im.define(c.out_name(), TP::FLOAT, {n, ch, 1, 1}, y, Layout::kNhwc);
 }
 
+// ReduceMean (opsets 7-17: axes attribute). Runs in NHWC on an NHWC input where the
+// kept axes stay in order (the spatial means of classifiers), else in ONNX order.
+void reduce_mean(NodeCtx& c) {
+  Value& x = c.float_in(0);
+  const size_t r = x.rank();
+  if (r == 0) c.bad("scalar input");
+  std::vector<bool> reduce(r, false);
+  std::vector<int64_t> axes = c.attr_ints("axes");
+  for (int64_t a : axes) reduce[static_cast<size_t>(c.axis(a, r, "axis"))] = true;
+  if (axes.empty()) reduce.assign(r, true);
+  const bool keep = c.attr_int("keepdims", 1) != 0;
+  Shape out;
+  for (size_t d = 0; d < r; ++d)
+    if (!reduce[d] || keep) out.push_back(reduce[d] ? 1 : x.shape[d]);
+  bool nhwc = r == 4 && c.im.layout_of(x) == Layout::kNhwc;
+  if (nhwc && !keep) {
+    int last = -1;
+    for (size_t d = 0; d < r; ++d) {
+      if (reduce[d]) continue;
+      nhwc = nhwc && kToOnnx[d] > last;
+      last = kToOnnx[d];
+    }
+  }
+  ReduceAttrs a;
+  a.keep_dims = keep;
+  for (size_t d = 0; d < r; ++d)
+    if (reduce[d]) a.axes.push_back(nhwc ? kToOnnx[d] : static_cast<int>(d));
+  std::sort(a.axes.begin(), a.axes.end());
+  const bool out_nhwc = nhwc && keep;
+  int xi = c.im.ir_tensor(x, nhwc ? Layout::kNhwc : Layout::kOnnx);
+  int y = c.im.emit(OpType::kMean, c.node_name(), {xi}, a, c.out_name(), DType::kF32,
+                    out_nhwc ? permute(out, kToNhwc) : out);
+  c.im.define(c.out_name(), TP::FLOAT, out, y, out_nhwc ? Layout::kNhwc : Layout::kOnnx);
+}
+
 void global_average_pool(NodeCtx& c) {
   global_pool(c, false);
 }
@@ -272,14 +319,17 @@ void gemm(NodeCtx& c) {
   if (k == 0 || n == 0) c.bad("empty weights " + shape_str(b.shape));
   if (b.shape[trans_b ? 1 : 0] != k)
     c.bad("A " + shape_str(a.shape) + " and B " + shape_str(b.shape) + " do not multiply");
-  ConstData wd = trans_b ? b.data : permute_data(b.data, sizeof(float), b.shape, {1, 0});
-  if (alpha != 1.0f) {
+  int w;
+  if (alpha == 1.0f) {  // dequantized weights stay quantized
+    w = c.im.weight_tensor(c.in(1), b, trans_b ? std::vector<int>{0, 1} : std::vector<int>{1, 0},
+                           c.in(1).name + ":nk");
+  } else {
+    ConstData wd = trans_b ? b.data : permute_data(b.data, sizeof(float), b.shape, {1, 0});
     std::vector<float> v(static_cast<size_t>(n * k));
     std::memcpy(v.data(), wd.ptr, v.size() * sizeof(float));
     for (float& f : v) f *= alpha;
-    wd = make_owned_const(v);
+    w = c.im.add_tensor(c.in(1).name + ":nk", DType::kF32, {n, k}, make_owned_const(v));
   }
-  int w = c.im.add_tensor(c.in(1).name + ":nk", DType::kF32, {n, k}, wd);
   int ai = c.im.ir_tensor(a, Layout::kOnnx);
   if (trans_a) ai = c.im.emit_transpose(ai, {1, 0}, a.name + ":T");
   int bias = -1;
@@ -290,7 +340,11 @@ void gemm(NodeCtx& c) {
       c.bad("C of shape " + shape_str(cv.shape) + " does not broadcast to " + shape_str({m, n}));
     const OnnxTensorData* cc = c.im.constant(cv);
     const int64_t rows = cv.rank() == 2 ? cv.shape[0] : 1;
-    if (cc && rows == 1) {  // a bias vector: beta * C broadcast to [N]
+    if (cc && cv.dq && beta == 1.0f && cc->elements() == n) {  // a dequantized bias vector
+      OnnxTensorData flat = *cc;
+      flat.shape = {n};
+      bias = c.im.weight_tensor(cv, flat, {0}, cv.name + ":bias");
+    } else if (cc && rows == 1) {  // a bias vector: beta * C broadcast to [N]
       std::vector<float> v(static_cast<size_t>(n));
       const float* src = cc->values<float>();
       for (int64_t j = 0; j < n; ++j)
@@ -328,9 +382,12 @@ void matmul(NodeCtx& c) {
   if (k == 0 || n == 0) c.bad("empty weights " + shape_str(b.shape));
   if (a.shape.back() != k)
     c.bad(shape_str(a.shape) + " and " + shape_str(b.shape) + " do not multiply");
-  ConstData wd =
-      b.shape.size() == 2 ? permute_data(b.data, sizeof(float), b.shape, {1, 0}) : b.data;
-  int w = c.im.add_tensor(c.in(1).name + ":nk", DType::kF32, {n, k}, wd);
+  int w;
+  if (b.shape.size() == 2) {
+    w = c.im.weight_tensor(c.in(1), b, {1, 0}, c.in(1).name + ":nk");
+  } else {
+    w = c.im.add_tensor(c.in(1).name + ":nk", DType::kF32, {n, k}, b.data);
+  }
   int ai = c.im.ir_tensor(a, Layout::kOnnx);
   Shape ys = a.shape;
   ys.back() = n;
@@ -353,6 +410,7 @@ std::vector<OpEntry> nn_ops() {
           {"MaxPool", max_pool},
           {"AveragePool", average_pool},
           {"GlobalAveragePool", global_average_pool},
+          {"ReduceMean", reduce_mean},
           {"GlobalMaxPool", global_max_pool},
           {"BatchNormalization", batch_norm},
           {"Gemm", gemm},

@@ -23,11 +23,11 @@ void reshape_to(NodeCtx& c, Value& x, Shape s) {
     c.im.define_const(c.out_name(), std::move(d));
     return;
   }
-  if (x.elem_type != TP::FLOAT)
+  if (x.elem_type != TP::FLOAT && x.elem_type != TP::UINT8 && x.elem_type != TP::INT8)
     c.unsupported("input '" + x.name + "' has element type " + onnx_elem_name(x.elem_type) +
-                  "; only float32 is supported");
+                  "; only float32, uint8 and int8 are supported");
   int y = c.im.emit_reshape(c.im.ir_tensor(x, Layout::kOnnx), s, c.out_name());
-  c.im.define(c.out_name(), TP::FLOAT, std::move(s), y, Layout::kOnnx);
+  c.im.define(c.out_name(), x.elem_type, std::move(s), y, Layout::kOnnx);
 }
 
 void reshape(NodeCtx& c) {
@@ -148,7 +148,9 @@ void transpose(NodeCtx& c) {
     c.im.define_const(c.out_name(), std::move(d));
     return;
   }
-  c.float_in(0);
+  if (x.elem_type != TP::FLOAT && x.elem_type != TP::UINT8 && x.elem_type != TP::INT8)
+    c.unsupported("input '" + x.name + "' has element type " + onnx_elem_name(x.elem_type) +
+                  "; only float32, uint8 and int8 are supported");
   int xi;
   std::vector<int> q = perm;
   if (c.im.layout_of(x) == Layout::kNhwc) {  // compose with the NHWC permutation
@@ -158,7 +160,7 @@ void transpose(NodeCtx& c) {
     xi = c.im.ir_tensor(x, Layout::kOnnx);
   }
   int y = c.im.emit_transpose(xi, q, c.out_name());
-  c.im.define(c.out_name(), TP::FLOAT, out, y, Layout::kOnnx);
+  c.im.define(c.out_name(), x.elem_type, out, y, Layout::kOnnx);
 }
 
 void concat(NodeCtx& c) {

@@ -1,0 +1,166 @@
+// Export -> re-import -> reference backend computes what the original graph computed:
+// byte for byte for quantized graphs (both quantized forms), to 1e-5 for float ones.
+// Every exported model passed ONNX's checker inside export_onnx_bytes.
+#include "exporters/onnx/onnx_exporter.h"
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "backends/cpu/cpu_test_util.h"
+#include "backends/reference/test_graph_util.h"
+#include "importers/onnx/onnx_importer.h"
+#include "importers/tflite/tflite_importer.h"
+#include "models/zoo.h"
+#include "passes/pass_test_util.h"
+#include "testing/shared_data.h"
+#include "util/npy.h"
+
+namespace edgebench {
+namespace {
+
+namespace fs = std::filesystem;
+using QuantForm = OnnxExportOptions::QuantForm;
+
+Graph round_trip(const Graph& g, QuantForm form = QuantForm::kQdq) {
+  OnnxExportOptions opt;
+  opt.quant_form = form;
+  const std::string bytes = export_onnx_bytes(g, opt);
+  return import_onnx_buffer(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                            "exported.onnx");
+}
+
+size_t count_quantized_ops(const Graph& g) {
+  size_t n = 0;
+  for (const Node& node : g.nodes)
+    if ((node.op == OpType::kConv2D || node.op == OpType::kDepthwiseConv2D ||
+         node.op == OpType::kFullyConnected) &&
+        is_quantized_int(g.tensor(node.inputs[0]).dtype))
+      ++n;
+  return n;
+}
+
+class ExportTfliteFixtures : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExportTfliteFixtures, ReimportIsByteExact) {
+  const fs::path dir = testing::tflite_fixtures_dir() / GetParam();
+  std::ifstream meta_file(dir / "meta.json");
+  const nlohmann::json meta = nlohmann::json::parse(meta_file);
+  const fs::path model =
+      testing::shared_dir() / "models" / meta.at("model_file").get<std::string>();
+  if (!fs::exists(model)) GTEST_SKIP() << testing::kNoSharedData;
+  const Graph g = import_tflite(model.string());
+  const Tensor& in = g.tensor(g.inputs[0]);
+  for (QuantForm form : {QuantForm::kQdq, QuantForm::kQLinear}) {
+    SCOPED_TRACE(form == QuantForm::kQdq ? "qdq" : "qlinear");
+    const Graph back = round_trip(g, form);
+    // The quantized operators came back quantized (int8 kernels), the input kept its
+    // NHWC uint8 signature, and the preprocessing its TFLite family.
+    EXPECT_EQ(count_quantized_ops(back), count_quantized_ops(g));
+    EXPECT_EQ(back.tensor(back.inputs[0]).shape, in.shape);
+    EXPECT_EQ(back.tensor(back.inputs[0]).dtype, in.dtype);
+    EXPECT_EQ(back.metadata.at("preprocess"), "inception");
+    for (int i = 0; i < 2; ++i) {
+      char stem[16];
+      std::snprintf(stem, sizeof stem, "input_%02d.npy", i);
+      const NpyArray x = read_npy((dir / stem).string(), in.dtype, in.shape);
+      const std::vector<std::vector<std::byte>> feed{x.data};
+      EXPECT_EQ(cpu::testing::run_backend(back, "reference", feed),
+                cpu::testing::run_backend(g, "reference", feed))
+          << stem;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, ExportTfliteFixtures,
+                         ::testing::ValuesIn(testing::tflite_fixture_models()));
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ExportTfliteFixtures);
+
+TEST(ExportOnnx, BuiltinZooRoundTripsInFloat) {
+  for (const ZooEntry& z : zoo_models()) {
+    SCOPED_TRACE(z.name);
+    const Graph g = z.build();
+    const Graph back = round_trip(g);
+    const auto in = cpu::testing::make_inputs(g);
+    const auto want = cpu::testing::run_backend(g, "reference", in);
+    const auto got = cpu::testing::run_backend(back, "reference", in);
+    ASSERT_EQ(got.size(), want.size());
+    EXPECT_LE(cpu::testing::relative_error(cpu::testing::as_floats(got[0]),
+                                           cpu::testing::as_floats(want[0])),
+              1e-5);
+  }
+}
+
+TEST(ExportOnnx, ImportedOnnxKeepsItsSignatureAndMetadata) {
+  const fs::path zoo = testing::shared_dir() / "zoo" / "mobilenet_v2" / "model.onnx";
+  if (!fs::exists(zoo)) GTEST_SKIP() << testing::kNoSharedData;
+  Graph g = import_onnx(zoo.string());
+  g.metadata["preprocess"] = "caffe";
+  const Graph back = round_trip(g);
+  ASSERT_EQ(back.inputs.size(), 1u);
+  EXPECT_EQ(back.tensor(back.inputs[0]).shape, g.tensor(g.inputs[0]).shape);  // NCHW kept
+  EXPECT_EQ(back.tensor(back.inputs[0]).name, g.tensor(g.inputs[0]).name);
+  EXPECT_EQ(back.tensor(back.outputs[0]).name, g.tensor(g.outputs[0]).name);
+  EXPECT_EQ(back.metadata.at("preprocess"), "caffe");
+  const auto in = cpu::testing::make_inputs(g);
+  EXPECT_LE(cpu::testing::relative_error(
+                cpu::testing::as_floats(cpu::testing::run_backend(back, "reference", in)[0]),
+                cpu::testing::as_floats(cpu::testing::run_backend(g, "reference", in)[0])),
+            1e-5);
+}
+
+TEST(ExportOnnx, AxisOperatorsInBothLayouts) {
+  // NHWC conv output through softmax over channels, a mean over H and W, a concat on
+  // channels, a pad and a transpose: each axis must land on the right ONNX axis.
+  using ref::testing::GraphBuilder;
+  using ref::testing::random_values;
+  GraphBuilder b;
+  const int x = b.input(DType::kF32, {1, 5, 6, 3});
+  const int c = b.tensor(DType::kF32, {1, 5, 6, 4});
+  b.node(OpType::kConv2D,
+         {x, b.constant(DType::kF32, {4, 1, 1, 3}, random_values<float>(12, -1, 1, 5)), -1}, c,
+         Conv2DAttrs{});
+  const int s = b.tensor(DType::kF32, {1, 5, 6, 4});
+  b.node(OpType::kSoftmax, {c}, s, SoftmaxAttrs{});
+  const int cat = b.tensor(DType::kF32, {1, 5, 6, 7});
+  ConcatAttrs ca;
+  ca.axis = 3;
+  b.node(OpType::kConcat, {s, x}, cat, ca);
+  PadAttrs pa;
+  pa.before = {0, 1, 0, 0};
+  pa.after = {0, 0, 2, 1};
+  const int p = b.tensor(DType::kF32, {1, 6, 8, 8});
+  b.node(OpType::kPad, {cat}, p, pa);
+  const int m = b.tensor(DType::kF32, {1, 8});
+  b.node(OpType::kMean, {p}, m, ReduceAttrs{{1, 2}, false});
+  const int t = b.tensor(DType::kF32, {1, 8, 8, 6});
+  b.node(OpType::kTranspose, {p}, t, TransposeAttrs{{0, 2, 3, 1}});
+  const Graph g = b.build({m, t});
+  passes::testing::expect_same_function(g, round_trip(g), 1e-6);
+}
+
+TEST(ExportOnnx, UnexpressibleNodeIsNamed) {
+  using ref::testing::GraphBuilder;
+  GraphBuilder b;
+  const int x = b.input(DType::kF32, {2, 3, 4});
+  const int y = b.tensor(DType::kF32, {2, 3, 4});
+  const std::vector<float> ones(4, 1.0f);
+  b.node(OpType::kBatchNorm,
+         {x, b.constant(DType::kF32, {4}, ones), b.constant(DType::kF32, {4}, ones),
+          b.constant(DType::kF32, {4}, ones), b.constant(DType::kF32, {4}, ones)},
+         y, BatchNormAttrs{});
+  const Graph g = b.build({y});
+  try {
+    export_onnx_bytes(g);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("BatchNorm"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace edgebench
