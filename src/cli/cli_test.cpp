@@ -41,9 +41,11 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  CliResult run(const std::string& args) {
-    std::string cmd = std::string(EDGEBENCH_BINARY) + " " + args + " >" + (dir_ / "out").string() +
-                      " 2>" + (dir_ / "err").string();
+  CliResult run(const std::string& args) { return run_env("", args); }
+  // `env`: "NAME=value " assignments for the command.
+  CliResult run_env(const std::string& env, const std::string& args) {
+    std::string cmd = env + std::string(EDGEBENCH_BINARY) + " " + args + " >" +
+                      (dir_ / "out").string() + " 2>" + (dir_ / "err").string();
     int status = std::system(cmd.c_str());
     CliResult r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -352,6 +354,101 @@ TEST_F(CliTest, Bf16WithoutTheIsaIsAnError) {
   } else {
     EXPECT_NE(r.out.find("bf16"), std::string::npos) << r.out;
   }
+}
+
+// A 16x16 24-bit BMP, a colour gradient offset by `seed` (no shared data needed).
+std::string tiny_bmp(int seed) {
+  const int w = 16, h = 16, row = w * 3, size = 54 + row * h;
+  std::string b(static_cast<size_t>(size), '\0');
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  b[0] = 'B';
+  b[1] = 'M';
+  put32(2, static_cast<uint32_t>(size));
+  put32(10, 54);
+  put32(14, 40);
+  put32(18, w);
+  put32(22, h);
+  b[26] = 1;
+  b[28] = 24;
+  put32(34, static_cast<uint32_t>(row * h));
+  for (int i = 0; i < row * h; ++i)
+    b[54 + static_cast<size_t>(i)] = static_cast<char>((i * 7 + seed * 40) & 0xff);
+  return b;
+}
+
+TEST_F(CliTest, QuantizeBadFlagsAndCalibrationFolders) {
+  const std::string m = "builtin:mobilenet_v1";
+  EXPECT_EQ(run("quantize " + m).code, 2);  // --calib is required
+  fs::create_directories(dir_ / "empty");
+  const std::string empty = (dir_ / "empty").string();
+  EXPECT_EQ(run("quantize " + m + " --calib " + empty + " --method kl").code, 2);
+  EXPECT_EQ(run("quantize " + m + " --calib " + empty + " --calib-count 0").code, 2);
+  EXPECT_EQ(run("quantize " + m + " --calib " + empty + " --keep-float -1").code, 2);
+  expect_error(run("quantize " + m + " --calib " + empty), 5, "no calibration images");
+  expect_error(run("quantize " + m + " --calib " + (dir_ / "nowhere").string()), 5, "nowhere");
+  expect_error(run("quantize builtin:resnet --calib " + empty), 2, "builtin:resnet");
+  expect_error(
+      run("run -q --model " + m + " --dataset " + empty + " --ptq " + empty + " --ptq-method nope"),
+      2, "nope");
+}
+
+TEST_F(CliTest, QuantizeRejectsAQuantizedModel) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "calib");
+  write("calib/a.bmp", tiny_bmp(0));
+  expect_error(run("quantize -q " + m.string() + " --calib " + (dir_ / "calib").string()), 4,
+               "float model");
+}
+
+TEST_F(CliTest, QuantizeReportsSqnrAndReusesTheCache) {
+  fs::create_directories(dir_ / "calib");
+  for (int i = 0; i < 3; ++i) write("calib/img" + std::to_string(i) + ".bmp", tiny_bmp(i));
+  const std::string args = "quantize -q builtin:mobilenet_v1 --calib " + (dir_ / "calib").string() +
+                           " --calib-count 2 --method minmax --keep-float 1 --threads 1";
+  const std::string env = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " ";
+  const fs::path json = dir_ / "q.json";
+  CliResult first = run_env(env, args + " --json " + json.string());
+  ASSERT_EQ(first.code, 0) << first.err;
+  EXPECT_NE(first.out.find("first 2 of 3 images"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("calibration cache: written"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("kept in float"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("| 5 |"), std::string::npos) << first.out;  // at least five rows
+  const std::string j = slurp(json);
+  EXPECT_NE(j.find("\"sqnr_db\""), std::string::npos) << j;
+  EXPECT_NE(j.find("img1.bmp"), std::string::npos) << j;
+  EXPECT_EQ(j.find("img2.bmp"), std::string::npos) << j;
+  const fs::path onnx = dir_ / "q.onnx";
+  CliResult second = run_env(env, args + " -o " + onnx.string());
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_NE(second.out.find("calibration cache: reused"), std::string::npos) << second.out;
+  // The QDQ export imports back as an int8 model that runs.
+  CliResult b = run("bench -q --threads 1 --iterations 1 --warmup 0 --model " + onnx.string());
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_NE(b.out.find("precision int8"), std::string::npos) << b.out;
+  expect_error(run_env(env, args + " -o " + (dir_ / "no/such/q.onnx").string()), 5, "no/such");
+}
+
+TEST_F(CliTest, RunAndBenchWithPtqLeaveCalibrationImagesOut) {
+  fs::create_directories(dir_ / "ds");
+  const char* names[] = {"n01440764_a.bmp", "n01443537_b.bmp", "n01484850_c.bmp"};
+  for (int i = 0; i < 3; ++i) write(std::string("ds/") + names[i], tiny_bmp(i));
+  const std::string ds = (dir_ / "ds").string();
+  const std::string env = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " ";
+  CliResult r = run_env(env, "run -q --threads 1 --model builtin:mobilenet_v1 --dataset " + ds +
+                                 " --ptq " + ds + " --ptq-count 2 --ptq-method minmax");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluation: 1 images (2 calibration images left out)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("int8"), std::string::npos) << r.out;
+  CliResult b = run_env(env,
+                        "bench -q --threads 1 --iterations 2 --warmup 0 --model "
+                        "builtin:mobilenet_v1 --ptq " +
+                            ds + " --ptq-count 1");
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_NE(b.out.find("precision int8"), std::string::npos) << b.out;
 }
 
 }  // namespace

@@ -12,9 +12,10 @@ namespace edgebench::cli {
 void add_bench(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   auto json = std::make_shared<std::string>();
-  auto* sub =
-      app.add_subcommand("bench", "Latency on synthetic input (p50/p90/p99, load time, peak RSS)");
-  sub->add_option("--model,-m", o->model, "Model file")->required();
+  auto* sub = app.add_subcommand("bench", "Latency on synthetic input (p50/p90/p99, load time, peak RSS)");
+  sub->add_option("--model,-m", o->model,
+                  "Model file, or builtin:mobilenet_v1|mobilenet_v2|inception_v3")
+      ->required();
   sub->add_option("--warmup", o->warmup, "Warm-up runs")->check(CLI::Range(0, 100000));
   auto* it =
       sub->add_option("--iterations", o->iterations, "Timed runs")->check(CLI::Range(1, 10000000));
@@ -31,6 +32,7 @@ void add_bench(CLI::App& app) {
   sub->add_flag("--op-profile", o->op_profile, "Time per layer, ranked");
   sub->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
   sub->add_option("--json", *json, "Write the result as JSON");
+  add_ptq_flags(*sub, o->ptq);
   sub->callback([o, json] {
     BenchResult r = run_bench(*o);
     if (!json->empty()) {

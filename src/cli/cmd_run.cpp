@@ -27,7 +27,7 @@ void run_run(RunArgs& a) {
   RunResult r = run_classification(a.opt);
   if (!a.json.empty()) write_text(a.json, run_json(r).dump(2) + "\n");
   if (!a.csv.empty()) write_text(a.csv, run_csv_header() + run_csv_row(r));
-  fmt::print("{}", run_markdown(r));
+  fmt::print("{}{}", r.ptq_text, run_markdown(r));
 }
 
 }  // namespace
@@ -70,6 +70,7 @@ void add_run(CLI::App& app) {
                   "Write each preprocessed input tensor as .npy into this folder");
   sub->add_flag("--quiet,-q", a->opt.quiet, "No progress on stderr");
   sub->add_flag("--strict", a->opt.strict, "Stop at the first unreadable image");
+  add_ptq_flags(*sub, a->opt.ptq);
   sub->callback([a] { run_run(*a); });
 }
 

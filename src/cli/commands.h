@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "harness/ptq.h"
+
 namespace edgebench::cli {
 
 // Set by a subcommand that finished but wants a non-zero status (e.g. a failed check).
@@ -18,5 +20,10 @@ void add_zoo(CLI::App& app);
 void add_test_case(CLI::App& app);
 void add_export(CLI::App& app);
 void add_dequantize(CLI::App& app);
+void add_quantize(CLI::App& app);
+
+// --ptq DIR, --ptq-count, --ptq-method, --ptq-keep-float on run and bench:
+// quantize the float model in memory (PTQ) before measuring it.
+void add_ptq_flags(CLI::App& sub, PtqOptions& o);
 
 }  // namespace edgebench::cli

@@ -221,4 +221,15 @@ void select_items(Dataset& ds, int64_t skip, int64_t limit) {
     ds.items.resize(static_cast<size_t>(limit));
 }
 
+std::vector<std::string> list_images(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) fail(ErrorCode::kInput, dir, "not a folder");
+  std::vector<std::string> out;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec) && is_image_name(it->path())) out.push_back(it->path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace edgebench

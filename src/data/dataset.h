@@ -38,6 +38,11 @@ Dataset load_dataset(const std::string& path, const DatasetOptions& opt = {});
 // Throws Error(kUsage) for a negative count.
 void select_items(Dataset& ds, int64_t skip, int64_t limit);
 
+// Every image file (.jpg, .jpeg, .png, .bmp) under `dir`, recursively, sorted
+// by path; labels are not needed (calibration sets). Throws Error(kInput) when
+// `dir` is not a folder.
+std::vector<std::string> list_images(const std::string& dir);
+
 // Class index of a wnid ("n01440764" -> 0), -1 if not an ImageNet-1k class.
 int imagenet_class_of_wnid(const std::string& wnid);
 

@@ -126,6 +126,18 @@ BenchResult prepare_result(const BenchOptions& opt, SessionOptions& so) {
 }  // namespace
 
 BenchResult run_bench(const BenchOptions& opt) {
+  if (!opt.ptq.calib_dir.empty() || opt.model.rfind("builtin:", 0) == 0) {
+    Graph g = load_model_graph(opt.model);
+    if (opt.ptq.calib_dir.empty()) return run_bench_graph(std::move(g), opt);
+    PtqOptions po = opt.ptq;
+    if (po.threads == 0) po.threads = opt.threads;
+    po.quiet = po.quiet || opt.quiet;
+    PtqResult p = post_training_quantize(g, model_sha256(opt.model, g), po);
+    BenchResult r = run_bench_graph(std::move(p.graph), opt);
+    r.ptq_text = ptq_text(p);
+    r.ptq = ptq_json(p);
+    return r;
+  }
   SessionOptions so;
   BenchResult r = prepare_result(opt, so);
   const auto t0 = std::chrono::steady_clock::now();
@@ -183,11 +195,12 @@ nlohmann::json bench_json(const BenchResult& r) {
                       {"share", p.share}});
     j["op_profile"] = rows;
   }
+  if (!r.ptq.is_null()) j["ptq"] = r.ptq;
   return j;
 }
 
 std::string bench_text(const BenchResult& r) {
-  std::string s = fmt::format(
+  std::string s = r.ptq_text + fmt::format(
       "{}{}: backend {}, {} thread(s), precision {} ({}), {} runs after {} warm-up\n"
       "load {:.3f} s | p50 {:.3f} ms | p90 {:.3f} | p99 {:.3f} | mean {:.3f} | min {:.3f} | std "
       "{:.3f} "

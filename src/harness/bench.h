@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/ptq.h"
 #include "ir/graph.h"
 
 namespace edgebench {
 
 struct BenchOptions {
-  std::string model;
+  std::string model;  // a file or builtin:<zoo name>
   int warmup = 5;
   int iterations = 0;     // 0: run until min_time
   double min_time_s = 2;  // used when iterations == 0
@@ -20,6 +21,7 @@ struct BenchOptions {
   bool dequantize = false;  // run the float equivalent of a quantized model
   bool op_profile = false;
   bool quiet = false;
+  PtqOptions ptq;  // non-empty calib_dir: benchmark the int8 PTQ of the float model
 };
 
 struct OpProfileRow {
@@ -40,6 +42,8 @@ struct BenchResult {
   double peak_rss_mib = 0, model_mib = 0;
   int64_t macs = 0, params = 0;
   std::vector<OpProfileRow> op_profile;  // ranked, slowest first
+  std::string ptq_text;                  // with --ptq: what the quantization did
+  nlohmann::json ptq;                    // the same as JSON (null without --ptq)
 };
 
 BenchResult run_bench(const BenchOptions& opt);

@@ -1,5 +1,7 @@
 #include "harness/run.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -7,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "data/image.h"
@@ -68,6 +71,29 @@ double steady_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// Imports the float model and quantizes it (--ptq); the calibration images
+// leave the evaluation set, so the two never overlap.
+Graph quantize_for_run(const RunOptions& opt, const Graph& g, Dataset& ds, RunResult& res) {
+  PtqOptions po = opt.ptq;
+  if (po.preprocess.empty()) po.preprocess = opt.preprocess;
+  if (po.threads == 0) po.threads = opt.threads;
+  po.quiet = po.quiet || opt.quiet;
+  PtqResult p = post_training_quantize(g, res.model_sha256, po);
+  std::set<std::string> calib;
+  for (const auto& path : p.calib_images)
+    calib.insert(std::filesystem::weakly_canonical(path).string());
+  const size_t before = ds.items.size();
+  std::erase_if(ds.items, [&](const DatasetItem& it) {
+    return calib.count(std::filesystem::weakly_canonical(it.path).string()) > 0;
+  });
+  res.ptq_text =
+      ptq_text(p) + fmt::format("evaluation: {} images ({} calibration images left out)\n",
+                                ds.items.size(), before - ds.items.size());
+  res.ptq = ptq_json(p);
+  res.ptq["excluded_from_evaluation"] = before - ds.items.size();
+  return std::move(p.graph);
+}
+
 }  // namespace
 
 RunResult run_classification(const RunOptions& opt_in) {
@@ -79,11 +105,8 @@ RunResult run_classification(const RunOptions& opt_in) {
 
   Dataset ds = load_dataset(opt.dataset, opt.dataset_options);
   res.dataset_size = ds.items.size();
-  select_items(ds, opt.skip, opt.limit);
+  select_items(ds, opt.skip, 0);  // --limit applies after PTQ's calibration images are left out
   res.first_index = static_cast<size_t>(opt.skip);
-  res.count = ds.items.size();
-  res.first_image = std::filesystem::path(ds.items.front().path).filename().string();
-  res.last_image = std::filesystem::path(ds.items.back().path).filename().string();
   res.dataset_hash = ds.list_hash;
   res.dataset_layout = ds.layout;
   std::vector<std::string> labels;
@@ -100,13 +123,21 @@ RunResult run_classification(const RunOptions& opt_in) {
   so.backend_options.precision = opt.precision;
   so.dequantize = opt.dequantize;
   const double t_load = now();
-  auto session = Session::load(opt.model, so);
+  Graph model = load_model_graph(opt.model);
+  res.model_sha256 = model_sha256(opt.model, model);
+  if (!opt.ptq.calib_dir.empty()) model = quantize_for_run(opt, model, ds, res);
+  auto session = Session::from_graph(std::move(model), so);
+  if (opt.limit > 0 && static_cast<size_t>(opt.limit) < ds.items.size())
+    ds.items.resize(static_cast<size_t>(opt.limit));
+  if (ds.items.empty()) fail(ErrorCode::kInput, opt.dataset, "no images left to evaluate");
+  res.count = ds.items.size();
+  res.first_image = std::filesystem::path(ds.items.front().path).filename().string();
+  res.last_image = std::filesystem::path(ds.items.back().path).filename().string();
   RunRecord rec;
   rec.load_s = now() - t_load;
   res.backend = session->backend_name();
   res.precision = effective_precision(session->graph(), opt.precision);
   res.precision_mode = session->compiled().precision_mode();
-  res.model_sha256 = sha256_file(opt.model);
 
   const Tensor& in = session->input();
   const Tensor& out = session->output();

@@ -10,6 +10,7 @@
 
 #include "data/dataset.h"
 #include "harness/metrics.h"
+#include "harness/ptq.h"
 
 namespace edgebench {
 
@@ -22,6 +23,8 @@ struct RunOptions {
   int64_t skip = 0;         // leave out the first N images (sorted by path), e.g. calibration ones
   int64_t limit = 0;        // 0: all images (after skip)
   bool dequantize = false;  // run the float equivalent of a quantized model
+  // Non-empty calib_dir: quantize the float model to int8 in memory first.
+  PtqOptions ptq;
   std::string backend = "cpu";
   std::string precision = "fp32";
   int threads = 0;  // 0: all cores this process may use
@@ -57,6 +60,8 @@ struct RunResult {
   int output_offset = 0;  // output index = class index + offset
   std::vector<ImageResult> images;
   std::vector<std::string> failed;  // "path: reason"
+  std::string ptq_text;             // with --ptq: what the quantization did
+  nlohmann::json ptq;               // the same as JSON (null without --ptq)
 };
 
 RunResult run_classification(const RunOptions& opt);

@@ -60,6 +60,7 @@ nlohmann::json run_json(const RunResult& r, bool per_image) {
   j["machine"]["threads"] = r.inference_threads + r.decode_threads;
   j["version"] = EDGEBENCH_VERSION;
   j["failed"] = r.failed;
+  if (!r.ptq.is_null()) j["ptq"] = r.ptq;
   if (per_image) {
     nlohmann::json preds = nlohmann::json::array();
     for (const auto& im : r.images)
