@@ -49,6 +49,12 @@ class Backend {
   virtual std::string_view name() const = 0;
   // Throws Error(kUnsupported, ...) naming the node it cannot run.
   virtual std::unique_ptr<CompiledModel> compile(const Graph& g, const BackendOptions& opt) = 0;
+  // Same, taking the graph over: a backend may then drop constant bytes it has
+  // copied into its own layout while it compiles, so a model's weights are not
+  // held twice at the peak of loading.
+  virtual std::unique_ptr<CompiledModel> compile_owned(Graph g, const BackendOptions& opt) {
+    return compile(g, opt);
+  }
 };
 
 // "reference" (always), "cpu" where built. Throws Error(kUsage) for an unknown name.

@@ -18,6 +18,20 @@ std::string shape_str(const Shape& s) {
   return out;
 }
 
+namespace {
+const std::byte kReleasedByte{};
+}  // namespace
+
+ConstData ConstData::released() {
+  ConstData d;
+  d.ptr = &kReleasedByte;
+  return d;
+}
+
+bool ConstData::is_released() const {
+  return ptr == &kReleasedByte;
+}
+
 ConstData make_owned_const(std::vector<std::byte> bytes) {
   auto holder = std::make_shared<std::vector<std::byte>>(std::move(bytes));
   ConstData d;

@@ -41,6 +41,12 @@ struct ConstData {
   const std::byte* ptr = nullptr;
   size_t size = 0;
   std::shared_ptr<const void> owner;
+
+  // A constant whose bytes were dropped once a backend had copied them into its
+  // own layout (weights packed at load), so they are not held twice: still a
+  // constant for shapes and costs, but with no bytes to read.
+  static ConstData released();
+  bool is_released() const;
 };
 
 struct Tensor {

@@ -17,11 +17,15 @@ std::unique_ptr<Session> Session::load(const std::string& model_path, const Sess
 std::unique_ptr<Session> Session::from_graph(Graph g, const SessionOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   auto s = std::unique_ptr<Session>(new Session());
-  s->graph_ = std::move(g);
-  if (opt.dequantize) passes::dequantize_graph(s->graph_);
+  if (opt.dequantize) passes::dequantize_graph(g);
+  // The session keeps the graph's description (tensors, nodes, metadata); the
+  // constants' bytes belong to the compiled model alone.
+  s->graph_ = g;
+  for (Tensor& t : s->graph_.tensors)
+    if (t.is_const()) t.data = ConstData::released();
   auto backend = make_backend(opt.backend);
   s->backend_name_ = std::string(backend->name());
-  s->compiled_ = backend->compile(s->graph_, opt.backend_options);
+  s->compiled_ = backend->compile_owned(std::move(g), opt.backend_options);
   s->out_ptrs_.resize(s->graph_.outputs.size());
   s->load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;

@@ -25,6 +25,7 @@ class Session {
   // Takes an already imported graph (built-in models, passes' output).
   static std::unique_ptr<Session> from_graph(Graph g, const SessionOptions& opt);
 
+  // The model's description: tensors (constants without their bytes), nodes, metadata.
   const Graph& graph() const { return graph_; }
   const Tensor& input(size_t i = 0) const { return graph_.tensor(graph_.inputs.at(i)); }
   const Tensor& output(size_t i = 0) const { return graph_.tensor(graph_.outputs.at(i)); }

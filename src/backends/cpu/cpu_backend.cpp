@@ -55,13 +55,13 @@ constexpr KernelEntry kKernels[] = {
 // Lowers one node through the table; a oneDNN primitive the library cannot
 // create (e.g. an ISA it lacks) falls through to the next entry, provided the
 // failed lowering added no steps.
-void lower_node(Lowering& L, const Node& n, size_t index) {
+std::string_view lower_node(Lowering& L, const Node& n, size_t index) {
   for (const KernelEntry& k : kKernels) {
     if (!k.supports(L.graph(), n)) continue;
     const size_t steps_before = L.steps().size();
     try {
       k.lower(L, n);
-      return;
+      return k.name;
     } catch (const dnnl::error& e) {
       if (L.steps().size() != steps_before)
         node_error(L.graph(), index, "oneDNN failed in " + std::string(k.name) + ": " + e.what());
@@ -147,10 +147,27 @@ void round_outputs_to_fp16(Lowering& L, const Node& n, size_t steps_before) {
   }
 }
 
-std::unique_ptr<CompiledModel> compile_graph(const Graph& source, const BackendOptions& opt) {
+// Float convolutions and fully-connected layers copy their weights and bias
+// into oneDNN's packed layout: once packed, the graph's bytes of a constant
+// that only this node reads are dropped, so the weights are not held twice.
+void release_packed_constants(Graph& g, const Node& n, const std::vector<int>& readers) {
+  for (size_t k = 1; k < n.inputs.size() && k <= 2; ++k) {
+    const int id = n.inputs[k];
+    if (id < 0 || readers[static_cast<size_t>(id)] != 1) continue;
+    Tensor& t = g.tensor(id);
+    if (t.is_const() && !t.data.is_released()) t.data = ConstData::released();
+  }
+}
+
+std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions& opt) {
   const PrecisionChoice precision = choose_precision(source, opt.precision);
-  auto g = std::make_unique<Graph>(source);
+  auto g = std::make_unique<Graph>(std::move(source));
   passes::run_passes(*g, passes::standard_passes());
+  std::vector<int> readers(g->tensors.size(), 0);
+  for (const Node& n : g->nodes)
+    for (int id : n.inputs)
+      if (id >= 0) ++readers[static_cast<size_t>(id)];
+  for (int id : g->outputs) ++readers[static_cast<size_t>(id)];
   const int threads = opt.threads > 0 ? opt.threads : omp_get_num_procs();
   omp_set_num_threads(threads);  // primitives partition work for this many threads
 
@@ -183,8 +200,11 @@ std::unique_ptr<CompiledModel> compile_graph(const Graph& source, const BackendO
         const ConvResidual res{it->second.residual, n.outputs[0], n.attr<BinaryAttrs>().act};
         lower_conv_f32(L, g->nodes[it->second.conv], &res);
         notes[it->second.conv] = "(fused into node #" + std::to_string(i) + ")";
+        release_packed_constants(*g, g->nodes[it->second.conv], readers);
       } else {
-        lower_node(L, n, i);
+        const std::string_view kernel = lower_node(L, n, i);
+        if (kernel == "conv_f32" || kernel == "fully_connected_f32")
+          release_packed_constants(*g, n, readers);
       }
       if (precision.float_precision.fp16_storage) round_outputs_to_fp16(L, n, steps_before);
     } catch (const dnnl::error& e) {
@@ -212,7 +232,10 @@ class CpuBackend final : public Backend {
  public:
   std::string_view name() const override { return "cpu"; }
   std::unique_ptr<CompiledModel> compile(const Graph& g, const BackendOptions& opt) override {
-    return compile_graph(g, opt);
+    return compile_graph(g, opt);  // a copy: the caller's constants stay alive
+  }
+  std::unique_ptr<CompiledModel> compile_owned(Graph g, const BackendOptions& opt) override {
+    return compile_graph(std::move(g), opt);
   }
 };
 

@@ -43,11 +43,17 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
       touch(static_cast<int>(b), last_step);
     }
   }
+  // Each primitive's scratchpad lives for its own step only: planned with the
+  // activations, it reuses space they no longer need (Winograd's tile buffers
+  // on InceptionV3's 35x35 maps fit where the 147x147 activations were).
+  std::vector<size_t> scratch_slot(steps_.size(), 0);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    if (steps_[i].scratchpad_bytes == 0) continue;
+    scratch_slot[i] = life.size();
+    life.push_back({steps_[i].scratchpad_bytes, static_cast<int>(i), static_cast<int>(i)});
+  }
   const ArenaPlan plan = plan_arena(life);
-  size_t scratchpad = 0;
-  for (const Step& s : steps_) scratchpad = std::max(scratchpad, s.scratchpad_bytes);
-  const size_t scratch_offset = (plan.total + 63) / 64 * 64;
-  arena_bytes_ = scratch_offset + scratchpad;
+  arena_bytes_ = plan.total;
   arena_ = {static_cast<std::byte*>(std::aligned_alloc(64, (arena_bytes_ + 64) / 64 * 64)),
             std::free};
   if (!arena_) fail(ErrorCode::kInternal, graph_->source, "cannot allocate the arena");
@@ -58,11 +64,10 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
     ptrs[b] = buffers[b].external
                   ? const_cast<std::byte*>(static_cast<const std::byte*>(buffers[b].external))
                   : arena_.get() + plan.offsets[b];
-  std::byte* scratch = arena_.get() + scratch_offset;
-
   // Bind every step to its addresses.
   bound_.reserve(steps_.size());
-  for (Step& s : steps_) {
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    Step& s = steps_[i];
     BoundStep b;
     b.node = s.node;
     if (s.make_fn) {
@@ -77,7 +82,7 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
       if (s.scratchpad_bytes > 0) {
         const memory::desc md({static_cast<memory::dim>(s.scratchpad_bytes)}, memory::data_type::u8,
                               memory::format_tag::x);
-        memories_.emplace_back(md, engine_, scratch);
+        memories_.emplace_back(md, engine_, arena_.get() + plan.offsets[scratch_slot[i]]);
         b.args.push_back({DNNL_ARG_SCRATCHPAD, memories_.back().get()});
       }
     }

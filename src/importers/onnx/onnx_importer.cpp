@@ -13,6 +13,7 @@
 #include <functional>
 #include <limits>
 #include <queue>
+#include <unordered_map>
 
 #include "importers/onnx/onnx_context.h"
 #include "passes/fold_qdq.h"
@@ -337,8 +338,21 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
     if (node_live[static_cast<size_t>(i)] && (!default_domain || !find_op_handler(node.op_type())))
       fail(ErrorCode::kUnsupported, source_, node_label(node, i) + " is not supported");
   }
+  // Decoded initializers are dropped after their last reader: a weight converted
+  // into the IR's layout is then held once, not twice, at the peak of loading.
+  std::unordered_map<std::string, int> uses;
   for (int i : order)
-    if (node_live[static_cast<size_t>(i)]) convert_node(graph.node(i), i);
+    if (node_live[static_cast<size_t>(i)])
+      for (const auto& in : graph.node(i).input()) ++uses[in];
+  for (const auto& out : graph.output()) ++uses[out.name()];
+  for (int i : order) {
+    if (!node_live[static_cast<size_t>(i)]) continue;
+    convert_node(graph.node(i), i);
+    for (const auto& in : graph.node(i).input()) {
+      auto it = values_.find(in);
+      if (--uses[in] == 0 && it != values_.end()) it->second.constant.reset();
+    }
+  }
   finish_outputs(graph);
   // Graph inputs in ONNX order: those used at run time, and unused ones (the model's
   // signature), but not known inputs that were only ever read as constants.
