@@ -32,13 +32,17 @@ TEST(Session, KeepsADescriptionAndOwnedGraphsRunLikeCopies) {
   // The description: same tensors, nodes and costs; constants without bytes.
   ASSERT_EQ(owned->graph().tensors.size(), g.tensors.size());
   for (const Tensor& t : owned->graph().tensors) {
-    if (t.is_const()) EXPECT_TRUE(t.data.is_released()) << t.name;
+    if (t.is_const()) {
+      EXPECT_TRUE(t.data.is_released()) << t.name;
+    }
   }
   EXPECT_EQ(graph_cost(owned->graph()).weight_bytes, graph_cost(g).weight_bytes);
   EXPECT_EQ(graph_cost(owned->graph()).macs, graph_cost(g).macs);
   // The caller's graph is untouched.
   for (const Tensor& t : g.tensors) {
-    if (t.is_const()) EXPECT_FALSE(t.data.is_released()) << t.name;
+    if (t.is_const()) {
+      EXPECT_FALSE(t.data.is_released()) << t.name;
+    }
   }
 
   SessionOptions ref;
