@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
@@ -290,7 +291,6 @@ TEST_F(CliTest, BadOnnxModels) {
   expect_error(run("infer " + ok.string() + " -i " + npy.string()), 5, "x.npy");
 }
 
-
 // --skip N leaves out the first N images (the calibration ones); the report
 // says which images were evaluated.
 TEST_F(CliTest, RunSkipSaysWhichImagesWereEvaluated) {
@@ -333,6 +333,34 @@ TEST_F(CliTest, DequantizeSummarisesTheFloatModel) {
   CliResult b = run("bench -q --iterations 1 --precision fp16 --dequantize --model " + m.string());
   ASSERT_EQ(b.code, 0) << b.err;
   EXPECT_NE(b.out.find("precision fp16 (fp16-storage/fp32-compute)"), std::string::npos) << b.out;
+}
+
+// dequantize -o writes an ONNX model that predicts what the in-memory float
+// model (run --dequantize) predicts, with the preprocessing kept in its metadata.
+TEST_F(CliTest, DequantizedOnnxPredictsLikeTheInMemoryFloatModel) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "ds");
+  for (const char* f : {"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper.bmp"})
+    fs::copy_file(testing::shared_dir() / "images" / f,
+                  dir_ / "ds" / (std::string("n01530575_") + f));
+  const fs::path onnx = dir_ / "float.onnx";
+  CliResult d = run("dequantize " + m.string() + " -o " + onnx.string());
+  ASSERT_EQ(d.code, 0) << d.err;
+  ASSERT_TRUE(fs::exists(onnx));
+  const std::string ds = " --dataset " + (dir_ / "ds").string();
+  CliResult a =
+      run("run -q --model " + onnx.string() + ds + " --json " + (dir_ / "a.json").string());
+  CliResult b = run("run -q --dequantize --model " + m.string() + ds + " --json " +
+                    (dir_ / "b.json").string());
+  ASSERT_EQ(a.code, 0) << a.err;
+  ASSERT_EQ(b.code, 0) << b.err;
+  const auto ja = nlohmann::json::parse(slurp(dir_ / "a.json"));
+  const auto jb = nlohmann::json::parse(slurp(dir_ / "b.json"));
+  EXPECT_EQ(ja["config"]["preprocess"], "inception");
+  ASSERT_EQ(ja["predictions"].size(), 4u);
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(ja["predictions"][i]["top5"], jb["predictions"][i]["top5"]) << i;
 }
 
 // A precision the CPU cannot run is an error, not a fallback: oneDNN capped

@@ -1,9 +1,10 @@
 // `edgebench dequantize MODEL [-o OUT.onnx] [--ir]`: the float model a
-// quantized one approximates (passes/dequantize.h), summarised, its IR printed
-// or written out.
+// quantized one approximates (passes/dequantize.h), summarised, its IR printed,
+// written as ONNX.
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "exporters/onnx/onnx_exporter.h"
 #include "importers/import_model.h"
 #include "ir/cost.h"
 #include "passes/dequantize.h"
@@ -36,10 +37,7 @@ void run_dequantize(const DequantizeArgs& a) {
   verify(g);
   if (rewrites == 0)
     fail(ErrorCode::kUsage, a.model, "the model is not quantized: nothing to dequantize");
-  if (!a.output.empty())
-    fail(ErrorCode::kUnsupported, a.output,
-         "writing the float model needs the ONNX exporter, which this build does not have yet; "
-         "evaluate it with `run --dequantize` or `bench --dequantize`");
+  if (!a.output.empty()) export_onnx(g, a.output);
   if (a.ir) {
     fmt::print("{}", print_ir(g));
     return;
@@ -53,6 +51,7 @@ void run_dequantize(const DequantizeArgs& a) {
       nodes_before - g.nodes.size(), before.weight_bytes / 1048576.0, precision,
       after.weight_bytes / 1048576.0, in.name, dtype_name(in.dtype), real_range(in),
       it == g.metadata.end() ? "(from the model)" : it->second);
+  if (!a.output.empty()) fmt::print("wrote {}\n", a.output);
 }
 
 }  // namespace
