@@ -14,7 +14,8 @@ namespace edgebench {
 
 struct BackendOptions {
   int threads = 1;
-  std::string precision = "fp32";  // fp32 | bf16 | fp16 | int8 (backends reject what they cannot do)
+  std::string precision =
+      "fp32";  // fp32 | bf16 | fp16 | int8 (backends reject what they cannot do)
 };
 
 // Per-node timing hook for --op-profile; backends call it around each node when set.
@@ -31,11 +32,15 @@ class CompiledModel {
   virtual void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) = 0;
   // Same as run(), recording the wall time of each node into `timings`.
   virtual void run_profiled(const std::vector<const void*>& inputs,
-                            const std::vector<void*>& outputs, std::vector<NodeTiming>& timings) = 0;
+                            const std::vector<void*>& outputs,
+                            std::vector<NodeTiming>& timings) = 0;
   // Bytes of activation/work memory this model holds (excluding the weights).
   virtual size_t arena_bytes() const = 0;
   // Which kernel runs each node (e.g. "ref:conv2d_u8"), for profiles and logs.
   virtual std::vector<std::string> kernel_names() const = 0;
+  // How the numbers are really computed, e.g. "fp32", "int8", "bf16",
+  // "fp16-storage/fp32-compute" (reports show this beside the precision).
+  virtual std::string precision_mode() const = 0;
 };
 
 class Backend {

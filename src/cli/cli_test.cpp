@@ -32,11 +32,10 @@ std::string slurp(const fs::path& p) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The pid keeps checkouts that test at the same time on one machine apart.
+    // The pid keeps concurrent runs (other checkouts on one machine) apart.
     dir_ = fs::temp_directory_path() /
-           ("edgebench_cli_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(getpid()));
+           ("edgebench_cli_" + std::to_string(getpid()) + "_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -289,6 +288,72 @@ TEST_F(CliTest, BadOnnxModels) {
   fs::path npy = dir_ / "x.npy";
   write_npy(npy.string(), DType::kF32, {1, 3, 7, 7}, x.data(), x.size() * 4);
   expect_error(run("infer " + ok.string() + " -i " + npy.string()), 5, "x.npy");
+}
+
+
+// --skip N leaves out the first N images (the calibration ones); the report
+// says which images were evaluated.
+TEST_F(CliTest, RunSkipSaysWhichImagesWereEvaluated) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "ds");
+  for (const char* f : {"bird.bmp", "cat.bmp", "dragonfly.bmp"})
+    fs::copy_file(testing::shared_dir() / "images" / f,
+                  dir_ / "ds" / (std::string("n01530575_") + f));
+  fs::path json = dir_ / "r.json";
+  CliResult r = run("run -q --skip 1 --limit 1 --model " + m.string() + " --dataset " +
+                    (dir_ / "ds").string() + " --json " + json.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("evaluated images 2..2 of the 3 sorted by name (n01530575_cat.bmp .. "
+                       "n01530575_cat.bmp)"),
+            std::string::npos)
+      << r.out;
+  const std::string j = slurp(json);
+  EXPECT_NE(j.find("\"first_index\": 1"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"skip\": 1"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"images\": 1"), std::string::npos) << j;
+  expect_error(
+      run("run -q --skip 3 --model " + m.string() + " --dataset " + (dir_ / "ds").string()), 2,
+      "--skip 3");
+}
+
+TEST_F(CliTest, DequantizeSummarisesTheFloatModel) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  CliResult r = run("dequantize " + m.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("u8 -> f32, real values in [-1, 0.9922]; preprocessing inception"),
+            std::string::npos)
+      << r.out;
+  const fs::path f = testing::shared_dir() / "zoo" / "mobilenet_v1" / "model.onnx";
+  if (fs::exists(f)) expect_error(run("dequantize " + f.string()), 2, "not quantized");
+  // bf16/fp16 need a float model: --dequantize makes one at load.
+  expect_error(run("bench -q --iterations 1 --precision fp16 --model " + m.string()), 2,
+               "dequantize");
+  CliResult b = run("bench -q --iterations 1 --precision fp16 --dequantize --model " + m.string());
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_NE(b.out.find("precision fp16 (fp16-storage/fp32-compute)"), std::string::npos) << b.out;
+}
+
+// A precision the CPU cannot run is an error, not a fallback: oneDNN capped
+// below AVX512-BF16 stands in for a CPU without it.
+TEST_F(CliTest, Bf16WithoutTheIsaIsAnError) {
+  CliResult r = run("zoo --model mobilenet_v1 --precision bf16 --seconds 0.1 --threads 1");
+  const std::string capped =
+      "ONEDNN_MAX_CPU_ISA=AVX512_CORE " + std::string(EDGEBENCH_BINARY) +
+      " zoo --model mobilenet_v1 --precision bf16 --seconds 0.1 --threads 1 >" +
+      (dir_ / "out").string() + " 2>" + (dir_ / "err").string();
+  const int status = std::system(capped.c_str());
+  CliResult c;
+  c.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  c.err = slurp(dir_ / "err");
+  EXPECT_EQ(c.code, 4) << c.err;
+  EXPECT_NE(c.err.find("precision bf16 needs AVX512-BF16"), std::string::npos) << c.err;
+  if (r.code != 0) {  // this CPU has no bf16 either: the same error
+    EXPECT_NE(r.err.find("precision bf16 needs AVX512-BF16"), std::string::npos) << r.err;
+  } else {
+    EXPECT_NE(r.out.find("bf16"), std::string::npos) << r.out;
+  }
 }
 
 // A 16x16 24-bit BMP, a colour gradient offset by `seed` (no shared data needed).

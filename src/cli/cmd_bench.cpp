@@ -17,13 +17,18 @@ void add_bench(CLI::App& app) {
                   "Model file, or builtin:mobilenet_v1|mobilenet_v2|inception_v3")
       ->required();
   sub->add_option("--warmup", o->warmup, "Warm-up runs")->check(CLI::Range(0, 100000));
-  auto* it = sub->add_option("--iterations", o->iterations, "Timed runs")->check(CLI::Range(1, 10000000));
+  auto* it =
+      sub->add_option("--iterations", o->iterations, "Timed runs")->check(CLI::Range(1, 10000000));
   sub->add_option("--min-time", o->min_time_s, "Run for at least this many seconds (default 2)")
       ->check(CLI::PositiveNumber)
       ->excludes(it);
-  sub->add_option("--threads", o->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+  sub->add_option("--threads", o->threads, "Threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   sub->add_option("--backend", o->backend, "reference | cpu");
-  sub->add_option("--precision", o->precision, "fp32 | bf16 | fp16 | int8");
+  sub->add_option("--precision", o->precision, "fp32 | bf16 | fp16 | int8")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16", "int8"}));
+  sub->add_flag("--dequantize", o->dequantize,
+                "Run the float equivalent of a quantized model (weights dequantized at load)");
   sub->add_flag("--op-profile", o->op_profile, "Time per layer, ranked");
   sub->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
   sub->add_option("--json", *json, "Write the result as JSON");

@@ -4,7 +4,6 @@
 #include <fmt/core.h>
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -32,10 +31,12 @@ void run_zoo(const ZooArgs& a) {
   const std::string here = mi.cpu_model.empty() ? "this CPU" : mi.cpu_model;
   nlohmann::json rows = nlohmann::json::array();
   std::string table =
-      "| model | device | bits | top-1 | MiB | load s | avg inf ms | p50 ms | p99 ms | FPS(inf) | FPS |\n"
+      "| model | device | bits | top-1 | MiB | load s | avg inf ms | p50 ms | p99 ms | FPS(inf) | "
+      "FPS |\n"
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& entry : zoo_models()) {
-    if (!a.models.empty() && std::find(a.models.begin(), a.models.end(), entry.name) == a.models.end())
+    if (!a.models.empty() &&
+        std::find(a.models.begin(), a.models.end(), entry.name) == a.models.end())
       continue;
     for (const auto& precision : a.precisions) {
       BenchOptions o;
@@ -51,9 +52,11 @@ void run_zoo(const ZooArgs& a) {
       const int bits = precision == "int8" ? 8 : (precision == "fp32" ? 32 : 16);
       // Eq. 3 over the timed runs with synthetic input (P = 0): N / (M + sum I).
       const double fps = r.runs / (r.load_s + r.runs * r.mean_ms / 1e3);
-      table += fmt::format("| {} | {} ({}, {} thr) | {} | n/a | {:.1f} | {:.3f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} |\n",
-                           entry.display, here, r.backend, r.threads, bits, r.peak_rss_mib, r.load_s,
-                           r.mean_ms, r.p50_ms, r.p99_ms, 1e3 / r.mean_ms, fps);
+      table += fmt::format(
+          "| {} | {} ({}, {} thr, {}) | {} | n/a | {:.1f} | {:.3f} | {:.2f} | {:.2f} | {:.2f} | "
+          "{:.2f} | {:.2f} |\n",
+          entry.display, here, r.backend, r.threads, r.precision_mode, bits, r.peak_rss_mib,
+          r.load_s, r.mean_ms, r.p50_ms, r.p99_ms, 1e3 / r.mean_ms, fps);
       nlohmann::json j = bench_json(r);
       j["model"] = entry.name;
       j["fps_inf"] = 1e3 / r.mean_ms;
@@ -62,14 +65,16 @@ void run_zoo(const ZooArgs& a) {
     }
     for (const auto& s : study_rows()) {
       if (s.model != entry.display) continue;
-      table += fmt::format("| {} | {} (study) | {} | {:.5f} | {:.1f} | {:.2f} | {:.2f} | | | {:.2f} | {:.2f} |\n",
-                           s.model, s.device, s.bits, s.top1, s.mib, s.load_s, s.avg_inf_ms, s.fps_inf, s.fps);
+      table += fmt::format(
+          "| {} | {} (study) | {} | {:.5f} | {:.1f} | {:.2f} | {:.2f} | | | {:.2f} | {:.2f} |\n",
+          s.model, s.device, s.bits, s.top1, s.mib, s.load_s, s.avg_inf_ms, s.fps_inf, s.fps);
     }
   }
   fmt::print("{}", table);
-  fmt::print("\nOur rows: built-in models with random weights (top-1 n/a), synthetic input, so FPS is\n"
-             "Eq. 3 with P = 0 over the timed runs; MiB is this process's peak RSS so far. Study rows:\n"
-             "ImageNet val (N = 50,000) as published.\n");
+  fmt::print(
+      "\nOur rows: built-in models with random weights (top-1 n/a), synthetic input, so FPS is\n"
+      "Eq. 3 with P = 0 over the timed runs; MiB is this process's peak RSS so far. Study rows:\n"
+      "ImageNet val (N = 50,000) as published.\n");
   if (!a.json.empty()) {
     std::ofstream f(a.json);
     if (!f) fail(ErrorCode::kUsage, a.json, "cannot write");
@@ -81,12 +86,17 @@ void run_zoo(const ZooArgs& a) {
 
 void add_zoo(CLI::App& app) {
   auto a = std::make_shared<ZooArgs>();
-  auto* sub = app.add_subcommand("zoo", "Benchmark the study's three architectures (built in) beside the study's figures");
+  auto* sub = app.add_subcommand(
+      "zoo", "Benchmark the study's three architectures (built in) beside the study's figures");
   sub->add_option("--backend", a->backend, "reference | cpu");
-  sub->add_option("--precision", a->precisions, "Precisions to run (default: fp32)");
-  sub->add_option("--model", a->models, "mobilenet_v1 | mobilenet_v2 | inception_v3 (default: all)");
-  sub->add_option("--seconds", a->seconds, "Timed seconds per configuration")->check(CLI::PositiveNumber);
-  sub->add_option("--threads", a->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+  sub->add_option("--precision", a->precisions, "Precisions to run (default: fp32)")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16", "int8"}));
+  sub->add_option("--model", a->models,
+                  "mobilenet_v1 | mobilenet_v2 | inception_v3 (default: all)");
+  sub->add_option("--seconds", a->seconds, "Timed seconds per configuration")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--threads", a->threads, "Threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
   sub->add_option("--json", a->json, "Write the rows as JSON");
   sub->callback([a] { run_zoo(*a); });
 }

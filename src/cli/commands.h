@@ -19,6 +19,7 @@ void add_bench(CLI::App& app);
 void add_zoo(CLI::App& app);
 void add_test_case(CLI::App& app);
 void add_export(CLI::App& app);
+void add_dequantize(CLI::App& app);
 void add_quantize(CLI::App& app);
 
 // --ptq DIR, --ptq-count, --ptq-method, --ptq-keep-float on run and bench:

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   edgebench::cli::add_zoo(app);
   edgebench::cli::add_test_case(app);
   edgebench::cli::add_export(app);
+  edgebench::cli::add_dequantize(app);
   edgebench::cli::add_quantize(app);
   try {
     app.parse(argc, argv);

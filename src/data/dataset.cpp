@@ -17,7 +17,8 @@ namespace {
 
 bool is_image_name(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".jpeg" || ext == ".jpg" || ext == ".png" || ext == ".bmp";
 }
 
@@ -52,10 +53,10 @@ int parse_label(const std::string& text, const std::vector<std::string>& synset_
     if (c < 0) fail(ErrorCode::kInput, where, "'" + t + "' is not an ImageNet-1k class");
     return c;
   }
-  bool numeric = !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) {
-    return std::isdigit(c);
-  });
-  if (!numeric || t.size() > 6) fail(ErrorCode::kInput, where, "label '" + t + "' is neither a wnid nor a class number");
+  bool numeric = !t.empty() &&
+                 std::all_of(t.begin(), t.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!numeric || t.size() > 6)
+    fail(ErrorCode::kInput, where, "label '" + t + "' is neither a wnid nor a class number");
   int v = std::stoi(t);
   if (!synset_map.empty()) {
     if (v < 1 || v > static_cast<int>(synset_map.size()))
@@ -154,7 +155,8 @@ void load_csv(Dataset& d, const fs::path& csv) {
     std::string path = trim(lines[i].substr(0, cut)), label = trim(lines[i].substr(cut + 1));
     if (i == 0 && (label == "label" || label == "class")) continue;  // header
     fs::path p = fs::path(path).is_absolute() ? fs::path(path) : base / path;
-    d.items.push_back({p.string(), parse_label(label, {}, csv.string() + ":" + std::to_string(i + 1))});
+    d.items.push_back(
+        {p.string(), parse_label(label, {}, csv.string() + ":" + std::to_string(i + 1))});
   }
 }
 
@@ -191,20 +193,32 @@ Dataset load_dataset(const std::string& path, const DatasetOptions& opt) {
       load_wnid_prefix(d, root);
     }
   }
-  if (d.items.empty()) fail(ErrorCode::kInput, path, "dataset is empty (no .JPEG/.jpg/.png/.bmp images)");
+  if (d.items.empty())
+    fail(ErrorCode::kInput, path, "dataset is empty (no .JPEG/.jpg/.png/.bmp images)");
   std::sort(d.items.begin(), d.items.end(),
             [](const DatasetItem& a, const DatasetItem& b) { return a.path < b.path; });
   Sha256 h;
   for (const auto& it : d.items) {
-    std::string rel = fs::path(it.path).lexically_relative(root.has_filename() && d.layout == "csv"
-                                                               ? root.parent_path()
-                                                               : root)
+    std::string rel = fs::path(it.path)
+                          .lexically_relative(
+                              root.has_filename() && d.layout == "csv" ? root.parent_path() : root)
                           .string();
     std::string line = rel + "\t" + std::to_string(it.label) + "\n";
     h.update(line.data(), line.size());
   }
   d.list_hash = h.hex_digest();
   return d;
+}
+
+void select_items(Dataset& ds, int64_t skip, int64_t limit) {
+  if (skip < 0 || limit < 0) fail(ErrorCode::kUsage, "", "--skip and --limit take counts >= 0");
+  if (static_cast<size_t>(skip) >= ds.items.size())
+    fail(ErrorCode::kUsage, ds.root,
+         "--skip " + std::to_string(skip) + " leaves none of the dataset's " +
+             std::to_string(ds.items.size()) + " images");
+  ds.items.erase(ds.items.begin(), ds.items.begin() + skip);
+  if (limit > 0 && static_cast<size_t>(limit) < ds.items.size())
+    ds.items.resize(static_cast<size_t>(limit));
 }
 
 std::vector<std::string> list_images(const std::string& dir) {

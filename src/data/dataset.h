@@ -6,6 +6,7 @@
 // Labels are ImageNet-1k class indices 0..999 (sorted-wnid order).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,12 @@ struct DatasetItem {
 
 struct DatasetOptions {
   std::string ground_truth;  // layout (b): one label per image (sorted by name), or "file label"
-  std::string synset_map;    // maps integer ids of the ground truth (1-based, devkit order) to wnids
+  std::string synset_map;  // maps integer ids of the ground truth (1-based, devkit order) to wnids
 };
 
 struct Dataset {
   std::string root;
-  std::string layout;  // "class-folders", "ground-truth", "wnid-prefix", "csv"
+  std::string layout;              // "class-folders", "ground-truth", "wnid-prefix", "csv"
   std::vector<DatasetItem> items;  // sorted by path
   std::string list_hash;           // sha256 of "path\tlabel\n" lines, paths relative to root
 };
@@ -31,6 +32,11 @@ struct Dataset {
 // Throws Error(kInput) naming the path for a missing folder, an unknown layout,
 // an unknown label, or an empty dataset.
 Dataset load_dataset(const std::string& path, const DatasetOptions& opt = {});
+
+// The items evaluated: the first `skip` of the sorted list dropped (e.g. the
+// images reserved for calibration), then at most `limit` (0: all) of the rest.
+// Throws Error(kUsage) for a negative count.
+void select_items(Dataset& ds, int64_t skip, int64_t limit);
 
 // Every image file (.jpg, .jpeg, .png, .bmp) under `dir`, recursively, sorted
 // by path; labels are not needed (calibration sets). Throws Error(kInput) when

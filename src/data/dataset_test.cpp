@@ -14,9 +14,10 @@ namespace fs = std::filesystem;
 class DatasetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("edgebench_dataset_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ =
+        fs::temp_directory_path() /
+        ("edgebench_dataset_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -45,6 +46,35 @@ TEST_F(DatasetTest, ClassFolders) {
   EXPECT_EQ(d.items[0].label, 0);
   EXPECT_EQ(d.items[1].label, 1);
   EXPECT_EQ(d.list_hash.size(), 64u);
+}
+
+// --skip N leaves out the first N images of the sorted list (the calibration
+// images), --limit then takes the first of the rest.
+TEST_F(DatasetTest, SelectItemsSkipsThenLimits) {
+  for (const char* name : {"n01443537_d.JPEG", "n01440764_a.JPEG", "n01484850_c.JPEG",
+                           "n01491361_b.JPEG", "n01494475_e.JPEG"})
+    touch(root_ / name);
+  Dataset all = load_dataset(root_.string());
+  ASSERT_EQ(all.items.size(), 5u);
+
+  Dataset d = all;
+  select_items(d, 2, 0);
+  ASSERT_EQ(d.items.size(), 3u);
+  EXPECT_EQ(fs::path(d.items[0].path).filename(), "n01484850_c.JPEG");
+  EXPECT_EQ(fs::path(d.items[2].path).filename(), "n01494475_e.JPEG");
+
+  d = all;
+  select_items(d, 1, 2);
+  ASSERT_EQ(d.items.size(), 2u);
+  EXPECT_EQ(fs::path(d.items[0].path).filename(), "n01443537_d.JPEG");
+  EXPECT_EQ(fs::path(d.items[1].path).filename(), "n01484850_c.JPEG");
+
+  d = all;
+  select_items(d, 0, 0);
+  EXPECT_EQ(d.items.size(), 5u);
+  d = all;
+  EXPECT_THROW(select_items(d, 5, 0), Error);  // nothing left
+  EXPECT_THROW(select_items(d, -1, 0), Error);
 }
 
 TEST_F(DatasetTest, WnidPrefixFiles) {

@@ -45,14 +45,16 @@ std::vector<std::byte> synthetic_input(const Tensor& t, uint32_t seed) {
 BenchResult bench_session(Session& s, const BenchOptions& opt, BenchResult r) {
   std::vector<std::vector<std::byte>> inputs;
   std::vector<const void*> in_ptrs;
-  for (size_t i = 0; i < s.num_inputs(); ++i) inputs.push_back(synthetic_input(s.input(i), 1234 + i));
+  for (size_t i = 0; i < s.num_inputs(); ++i)
+    inputs.push_back(synthetic_input(s.input(i), 1234 + i));
   for (auto& b : inputs) in_ptrs.push_back(b.data());
   auto outputs = s.make_output_buffers();
   for (int i = 0; i < opt.warmup; ++i) s.run(in_ptrs, outputs);
 
   std::vector<double> ms;
   const auto start = std::chrono::steady_clock::now();
-  Progress progress("runs", opt.iterations > 0 ? opt.iterations : 0, opt.quiet || opt.iterations == 0);
+  Progress progress("runs", opt.iterations > 0 ? opt.iterations : 0,
+                    opt.quiet || opt.iterations == 0);
   while (opt.iterations > 0 ? static_cast<int>(ms.size()) < opt.iterations
                             : (seconds_since(start) < opt.min_time_s || ms.size() < 3)) {
     auto t0 = std::chrono::steady_clock::now();
@@ -96,15 +98,17 @@ BenchResult bench_session(Session& s, const BenchOptions& opt, BenchResult r) {
       row.share = sum > 0 ? total[i] / sum : 0;
       r.op_profile.push_back(row);
     }
-    std::stable_sort(r.op_profile.begin(), r.op_profile.end(),
-                     [](const OpProfileRow& a, const OpProfileRow& b) { return a.mean_ms > b.mean_ms; });
+    std::stable_sort(
+        r.op_profile.begin(), r.op_profile.end(),
+        [](const OpProfileRow& a, const OpProfileRow& b) { return a.mean_ms > b.mean_ms; });
   }
   r.peak_rss_mib = peak_rss_mib();
   NodeCost c = graph_cost(s.graph());
   r.macs = c.macs;
   r.params = c.params;
-  r.model_mib = static_cast<double>(s.compiled().arena_bytes() + static_cast<size_t>(c.weight_bytes)) /
-                (1024.0 * 1024.0);
+  r.model_mib =
+      static_cast<double>(s.compiled().arena_bytes() + static_cast<size_t>(c.weight_bytes)) /
+      (1024.0 * 1024.0);
   return r;
 }
 
@@ -115,6 +119,7 @@ BenchResult prepare_result(const BenchOptions& opt, SessionOptions& so) {
   so.backend = opt.backend;
   so.backend_options.threads = r.threads;
   so.backend_options.precision = opt.precision;
+  so.dequantize = opt.dequantize;
   return r;
 }
 
@@ -139,7 +144,8 @@ BenchResult run_bench(const BenchOptions& opt) {
   auto s = Session::load(opt.model, so);
   r.load_s = seconds_since(t0);
   r.backend = s->backend_name();
-  r.precision = opt.precision == "fp32" ? native_precision(s->graph()) : opt.precision;
+  r.precision = effective_precision(s->graph(), opt.precision);
+  r.precision_mode = s->compiled().precision_mode();
   return bench_session(*s, opt, r);
 }
 
@@ -150,26 +156,43 @@ BenchResult run_bench_graph(Graph g, const BenchOptions& opt) {
   auto s = Session::from_graph(std::move(g), so);
   r.load_s = seconds_since(t0);
   r.backend = s->backend_name();
-  r.precision = opt.precision == "fp32" ? native_precision(s->graph()) : opt.precision;
+  r.precision = effective_precision(s->graph(), opt.precision);
+  r.precision_mode = s->compiled().precision_mode();
   return bench_session(*s, opt, r);
 }
 
 nlohmann::json bench_json(const BenchResult& r) {
-  nlohmann::json j = {{"model", r.options.model},   {"backend", r.backend},
-                      {"precision", r.precision}, {"threads", r.threads},
-                      {"runs", r.runs},             {"warmup", r.options.warmup},
-                      {"load_s", r.load_s},         {"mean_ms", r.mean_ms},
-                      {"min_ms", r.min_ms},         {"max_ms", r.max_ms},
-                      {"std_ms", r.std_ms},         {"p50_ms", r.p50_ms},
-                      {"p90_ms", r.p90_ms},         {"p99_ms", r.p99_ms},
-                      {"peak_rss_mib", r.peak_rss_mib}, {"model_mib", r.model_mib},
-                      {"macs", r.macs},             {"params", r.params},
-                      {"machine", machine_json()},  {"version", EDGEBENCH_VERSION}};
+  nlohmann::json j = {{"model", r.options.model},
+                      {"backend", r.backend},
+                      {"precision", r.precision},
+                      {"precision_mode", r.precision_mode},
+                      {"dequantized", r.options.dequantize},
+                      {"threads", r.threads},
+                      {"runs", r.runs},
+                      {"warmup", r.options.warmup},
+                      {"load_s", r.load_s},
+                      {"mean_ms", r.mean_ms},
+                      {"min_ms", r.min_ms},
+                      {"max_ms", r.max_ms},
+                      {"std_ms", r.std_ms},
+                      {"p50_ms", r.p50_ms},
+                      {"p90_ms", r.p90_ms},
+                      {"p99_ms", r.p99_ms},
+                      {"peak_rss_mib", r.peak_rss_mib},
+                      {"model_mib", r.model_mib},
+                      {"macs", r.macs},
+                      {"params", r.params},
+                      {"machine", machine_json()},
+                      {"version", EDGEBENCH_VERSION}};
   if (!r.op_profile.empty()) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& p : r.op_profile)
-      rows.push_back({{"node", p.node}, {"op", p.op}, {"name", p.name}, {"kernel", p.kernel},
-                      {"mean_ms", p.mean_ms}, {"share", p.share}});
+      rows.push_back({{"node", p.node},
+                      {"op", p.op},
+                      {"name", p.name},
+                      {"kernel", p.kernel},
+                      {"mean_ms", p.mean_ms},
+                      {"share", p.share}});
     j["op_profile"] = rows;
   }
   if (!r.ptq.is_null()) j["ptq"] = r.ptq;
@@ -178,14 +201,16 @@ nlohmann::json bench_json(const BenchResult& r) {
 
 std::string bench_text(const BenchResult& r) {
   std::string s = r.ptq_text + fmt::format(
-      "{}: backend {}, {} thread(s), precision {}, {} runs after {} warm-up\n"
-      "load {:.3f} s | p50 {:.3f} ms | p90 {:.3f} | p99 {:.3f} | mean {:.3f} | min {:.3f} | std {:.3f} "
+      "{}{}: backend {}, {} thread(s), precision {} ({}), {} runs after {} warm-up\n"
+      "load {:.3f} s | p50 {:.3f} ms | p90 {:.3f} | p99 {:.3f} | mean {:.3f} | min {:.3f} | std "
+      "{:.3f} "
       "| peak RSS {:.1f} MiB | {:.1f} M MACs\n",
-      r.options.model, r.backend, r.threads, r.precision, r.runs, r.options.warmup,
-      r.load_s, r.p50_ms, r.p90_ms, r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib,
-      r.macs / 1e6);
+      r.options.model, r.options.dequantize ? " (dequantized)" : "", r.backend, r.threads,
+      r.precision, r.precision_mode, r.runs, r.options.warmup, r.load_s, r.p50_ms, r.p90_ms,
+      r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib, r.macs / 1e6);
   if (!r.op_profile.empty()) {
-    s += "\n| rank | node | operator | kernel | name | ms | share |\n|---:|---:|---|---|---|---:|---:|\n";
+    s += "\n| rank | node | operator | kernel | name | ms | share "
+         "|\n|---:|---:|---|---|---|---:|---:|\n";
     int rank = 1;
     for (const auto& p : r.op_profile)
       s += fmt::format("| {} | {} | {} | {} | {} | {:.3f} | {:.1f}% |\n", rank++, p.node, p.op,

@@ -18,6 +18,7 @@ struct BenchOptions {
   int threads = 0;        // 0: all cores
   std::string backend = "cpu";
   std::string precision = "fp32";
+  bool dequantize = false;  // run the float equivalent of a quantized model
   bool op_profile = false;
   bool quiet = false;
   PtqOptions ptq;  // non-empty calib_dir: benchmark the int8 PTQ of the float model
@@ -32,7 +33,8 @@ struct OpProfileRow {
 struct BenchResult {
   BenchOptions options;
   std::string backend;
-  std::string precision;  // effective (see native_precision)
+  std::string precision;       // effective (see effective_precision)
+  std::string precision_mode;  // how it was computed (CompiledModel::precision_mode)
   int threads = 1;
   int runs = 0;
   double load_s = 0;

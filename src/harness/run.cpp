@@ -104,9 +104,9 @@ RunResult run_classification(const RunOptions& opt_in) {
   const double t_begin = now();
 
   Dataset ds = load_dataset(opt.dataset, opt.dataset_options);
-  ds.items.erase(ds.items.begin(),
-                 ds.items.begin() + static_cast<std::ptrdiff_t>(
-                                        std::min(ds.items.size(), static_cast<size_t>(opt.skip))));
+  res.dataset_size = ds.items.size();
+  select_items(ds, opt.skip, 0);  // --limit applies after PTQ's calibration images are left out
+  res.first_index = static_cast<size_t>(opt.skip);
   res.dataset_hash = ds.list_hash;
   res.dataset_layout = ds.layout;
   std::vector<std::string> labels;
@@ -121,6 +121,7 @@ RunResult run_classification(const RunOptions& opt_in) {
   so.backend = opt.backend;
   so.backend_options.threads = res.inference_threads;
   so.backend_options.precision = opt.precision;
+  so.dequantize = opt.dequantize;
   const double t_load = now();
   Graph model = load_model_graph(opt.model);
   res.model_sha256 = model_sha256(opt.model, model);
@@ -129,10 +130,14 @@ RunResult run_classification(const RunOptions& opt_in) {
   if (opt.limit > 0 && static_cast<size_t>(opt.limit) < ds.items.size())
     ds.items.resize(static_cast<size_t>(opt.limit));
   if (ds.items.empty()) fail(ErrorCode::kInput, opt.dataset, "no images left to evaluate");
+  res.count = ds.items.size();
+  res.first_image = std::filesystem::path(ds.items.front().path).filename().string();
+  res.last_image = std::filesystem::path(ds.items.back().path).filename().string();
   RunRecord rec;
   rec.load_s = now() - t_load;
   res.backend = session->backend_name();
-  res.precision = opt.precision == "fp32" ? native_precision(session->graph()) : opt.precision;
+  res.precision = effective_precision(session->graph(), opt.precision);
+  res.precision_mode = session->compiled().precision_mode();
 
   const Tensor& in = session->input();
   const Tensor& out = session->output();

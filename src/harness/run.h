@@ -18,12 +18,12 @@ struct RunOptions {
   std::string model;
   std::string dataset;
   DatasetOptions dataset_options;
-  std::string labels;      // optional label file, for names in per-image results
-  std::string preprocess;  // empty: from the model
-  int64_t skip = 0;        // leave out the first N images (sorted by path)
-  int64_t limit = 0;       // 0: all images
-  // Non-empty calib_dir: quantize the float model to int8 in memory first;
-  // its calibration images are left out of the evaluation.
+  std::string labels;       // optional label file, for names in per-image results
+  std::string preprocess;   // empty: from the model
+  int64_t skip = 0;         // leave out the first N images (sorted by path), e.g. calibration ones
+  int64_t limit = 0;        // 0: all images (after skip)
+  bool dequantize = false;  // run the float equivalent of a quantized model
+  // Non-empty calib_dir: quantize the float model to int8 in memory first.
   PtqOptions ptq;
   std::string backend = "cpu";
   std::string precision = "fp32";
@@ -37,8 +37,8 @@ struct RunOptions {
 
 struct ImageResult {
   std::string path;
-  int label = -1;           // ImageNet class index
-  std::vector<int> top5;    // output indices, best first
+  int label = -1;         // ImageNet class index
+  std::vector<int> top5;  // output indices, best first
   std::vector<float> top5_scores;
 };
 
@@ -51,6 +51,10 @@ struct RunResult {
   std::string preprocess;
   std::string backend;
   std::string precision;  // effective: the flag, or the model's own (int8) under the default fp32
+  std::string precision_mode;  // how it was computed (CompiledModel::precision_mode)
+  // Which images of the sorted dataset were evaluated: [first, first + count).
+  size_t dataset_size = 0, first_index = 0, count = 0;
+  std::string first_image, last_image;
   int inference_threads = 1;
   int decode_threads = 1;
   int output_offset = 0;  // output index = class index + offset

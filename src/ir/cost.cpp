@@ -25,11 +25,8 @@ NodeCost node_cost(const Graph& g, const Node& n) {
       c.macs = y.elements() * w.shape[1] * w.shape[2];
       break;
     }
-    case OpType::kFullyConnected:
-      c.macs = y.elements() * g.tensor(n.inputs[1]).shape[1];
-      break;
-    default:
-      break;  // element-wise and data-movement ops: no MACs by the usual convention
+    case OpType::kFullyConnected: c.macs = y.elements() * g.tensor(n.inputs[1]).shape[1]; break;
+    default: break;  // element-wise and data-movement ops: no MACs by the usual convention
   }
   return c;
 }
@@ -44,11 +41,16 @@ int64_t saturating_add(int64_t a, int64_t b) {
 
 std::string native_precision(const Graph& g) {
   for (const Node& n : g.nodes) {
-    if (n.op != OpType::kConv2D && n.op != OpType::kDepthwiseConv2D && n.op != OpType::kFullyConnected)
+    if (n.op != OpType::kConv2D && n.op != OpType::kDepthwiseConv2D &&
+        n.op != OpType::kFullyConnected)
       continue;
     if (is_quantized_int(g.tensor(n.inputs[1]).dtype)) return "int8";
   }
   return "fp32";
+}
+
+std::string effective_precision(const Graph& g, const std::string& requested) {
+  return requested == "fp32" ? native_precision(g) : requested;
 }
 
 NodeCost graph_cost(const Graph& g) {

@@ -22,4 +22,8 @@ NodeCost graph_cost(const Graph& g);
 // are quantized 8-bit integers, else "fp32". Reports show this, not the flag.
 std::string native_precision(const Graph& g);
 
+// The precision reports show for a run asked to use `requested`: the model's
+// native one under the default "fp32", else the request itself.
+std::string effective_precision(const Graph& g, const std::string& requested);
+
 }  // namespace edgebench

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "importers/import_model.h"
+#include "passes/dequantize.h"
 
 namespace edgebench {
 
@@ -17,6 +18,7 @@ std::unique_ptr<Session> Session::from_graph(Graph g, const SessionOptions& opt)
   auto t0 = std::chrono::steady_clock::now();
   auto s = std::unique_ptr<Session>(new Session());
   s->graph_ = std::move(g);
+  if (opt.dequantize) passes::dequantize_graph(s->graph_);
   auto backend = make_backend(opt.backend);
   s->backend_name_ = std::string(backend->name());
   s->compiled_ = backend->compile(s->graph_, opt.backend_options);

@@ -14,6 +14,9 @@ namespace edgebench {
 struct SessionOptions {
   std::string backend = "reference";
   BackendOptions backend_options;
+  // Run the float equivalent of a quantized model (passes/dequantize.h),
+  // made at load time (so counted in the load time).
+  bool dequantize = false;
 };
 
 class Session {

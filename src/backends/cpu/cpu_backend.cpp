@@ -2,11 +2,14 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <map>
 #include <string_view>
 
 #include "backends/cpu/cpu_model.h"
+#include "backends/cpu/fp16_round.h"
 #include "backends/cpu/lowerers.h"
+#include "ir/cost.h"
 #include "passes/fuse_conv_add.h"
 #include "passes/pass_manager.h"
 #include "util/error.h"
@@ -67,7 +70,85 @@ void lower_node(Lowering& L, const Node& n, size_t index) {
   node_error(L.graph(), index, "no cpu kernel");
 }
 
+// What --precision asks of this CPU, decided once per compile from features
+// detected once per process.
+struct PrecisionChoice {
+  FloatPrecision float_precision;
+  std::string mode;  // CompiledModel::precision_mode()
+};
+
+std::string isa_name() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41: return "SSE4.1";
+    case dnnl::cpu_isa::avx: return "AVX";
+    case dnnl::cpu_isa::avx2: return "AVX2";
+    case dnnl::cpu_isa::avx2_vnni: return "AVX2-VNNI";
+    case dnnl::cpu_isa::avx512_core: return "AVX-512";
+    case dnnl::cpu_isa::avx512_core_vnni: return "AVX512-VNNI";
+    case dnnl::cpu_isa::avx512_core_bf16: return "AVX512-BF16";
+    case dnnl::cpu_isa::avx512_core_amx: return "AMX";
+    default: return "an older ISA";
+  }
+}
+
+PrecisionChoice choose_precision(const Graph& g, const std::string& precision) {
+  const std::string native = native_precision(g);
+  PrecisionChoice c;
+  c.mode = native;
+  if (precision == "fp32" || (precision == "int8" && native == "int8")) return c;
+  if (precision == "int8")
+    fail(ErrorCode::kUsage, g.source,
+         "precision int8 needs a quantized model and this one is float: quantize it first "
+         "(edgebench quantize MODEL --calib DIR -o OUT.onnx), then run that model");
+  if (precision != "bf16" && precision != "fp16")
+    fail(ErrorCode::kUsage, "", "unknown precision '" + precision + "' (fp32, bf16, fp16, int8)");
+  if (native == "int8")
+    fail(ErrorCode::kUsage, g.source,
+         "precision " + precision +
+             " runs float models and this one is quantized (int8): dequantize it first "
+             "(edgebench dequantize MODEL -o OUT.onnx, or --dequantize on run/bench)");
+  if (precision == "bf16") {
+    if (!cpu_supports_bf16())
+      fail(ErrorCode::kUnsupported, "",
+           "precision bf16 needs AVX512-BF16 (or AMX) and this CPU's best is " + isa_name() +
+               " (bf16 is not emulated; use fp32 or fp16)");
+    c.float_precision.compute = memory::data_type::bf16;
+    c.mode = "bf16";
+    return c;
+  }
+  // oneDNN 2.6 has no fp16 convolution or inner product on any CPU (its
+  // AVX512-FP16 kernels came later), so fp16 is storage only, everywhere.
+  c.float_precision.fp16_storage = true;
+  c.mode = "fp16-storage/fp32-compute";
+  return c;
+}
+
+// fp16 storage: the f32 outputs a node just wrote, rounded in place to the
+// values fp16 buffers would hold (not graph outputs, which are f32).
+void round_outputs_to_fp16(Lowering& L, const Node& n, size_t steps_before) {
+  if (L.steps().size() == steps_before) return;  // an alias (Reshape): nothing new written
+  // Copies and maxima of rounded values are already fp16 values.
+  if (n.op == OpType::kConcat || n.op == OpType::kMaxPool2D) return;
+  const Graph& g = L.graph();
+  for (int y : n.outputs) {
+    if (std::find(g.outputs.begin(), g.outputs.end(), y) != g.outputs.end()) continue;
+    const Tensor& t = g.tensor(y);
+    const TensorPlace& p = L.place(y);
+    if (t.dtype != DType::kF32 || p.buffer < 0 || L.buffer(p.buffer).external) continue;
+    const int b = p.buffer;
+    const size_t count = L.buffer(b).bytes / sizeof(float);  // blocked padding included: zeros
+    const Fp16RoundKernel& k = fp16_round_kernel();
+    Step& s = L.add_step(std::string("round:fp16_") + k.isa);
+    s.uses = {b};
+    s.make_fn = [b, count, &k](const BufferPtrs& ptrs) -> std::function<void()> {
+      float* x = reinterpret_cast<float*>(ptrs[static_cast<size_t>(b)]);
+      return [x, count, &k] { k.round(x, count); };
+    };
+  }
+}
+
 std::unique_ptr<CompiledModel> compile_graph(const Graph& source, const BackendOptions& opt) {
+  const PrecisionChoice precision = choose_precision(source, opt.precision);
   auto g = std::make_unique<Graph>(source);
   passes::run_passes(*g, passes::standard_passes());
   const int threads = opt.threads > 0 ? opt.threads : omp_get_num_procs();
@@ -85,6 +166,7 @@ std::unique_ptr<CompiledModel> compile_graph(const Graph& source, const BackendO
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   Lowering L(*g, engine);
   L.set_threads(threads);
+  L.set_float_precision(precision.float_precision);
   std::vector<size_t> exec_pos(g->nodes.size());
   for (size_t i = 0; i < exec_pos.size(); ++i) exec_pos[i] = i;
   for (const auto& [add, f] : fused_at_add) exec_pos[f.conv] = add;
@@ -95,14 +177,16 @@ std::unique_ptr<CompiledModel> compile_graph(const Graph& source, const BackendO
     if (deferred[i]) continue;
     L.begin_node(i);
     const Node& n = g->nodes[i];
+    const size_t steps_before = L.steps().size();
     try {
       if (auto it = fused_at_add.find(i); it != fused_at_add.end()) {
         const ConvResidual res{it->second.residual, n.outputs[0], n.attr<BinaryAttrs>().act};
         lower_conv_f32(L, g->nodes[it->second.conv], &res);
         notes[it->second.conv] = "(fused into node #" + std::to_string(i) + ")";
-        continue;
+      } else {
+        lower_node(L, n, i);
       }
-      lower_node(L, n, i);
+      if (precision.float_precision.fp16_storage) round_outputs_to_fp16(L, n, steps_before);
     } catch (const dnnl::error& e) {
       node_error(*g, i, std::string("oneDNN: ") + e.what());
     }
@@ -117,22 +201,35 @@ std::unique_ptr<CompiledModel> compile_graph(const Graph& source, const BackendO
 
   std::vector<Step> steps = std::move(L.steps());
   std::vector<Buffer> buffers = L.buffers();
-  return std::make_unique<CpuModel>(std::move(g), engine, std::move(steps), std::move(buffers),
-                                    inputs, outputs, std::move(names), threads);
+  auto model =
+      std::make_unique<CpuModel>(std::move(g), engine, std::move(steps), std::move(buffers), inputs,
+                                 outputs, std::move(names), threads);
+  model->set_precision_mode(precision.mode);
+  return model;
 }
 
 class CpuBackend final : public Backend {
  public:
   std::string_view name() const override { return "cpu"; }
   std::unique_ptr<CompiledModel> compile(const Graph& g, const BackendOptions& opt) override {
-    if (opt.precision != "fp32")
-      fail(ErrorCode::kUsage, "",
-           "the cpu backend runs models as they are (precision fp32), not '" + opt.precision + "'");
     return compile_graph(g, opt);
   }
 };
 
 }  // namespace
+
+// bf16 kernels need AVX512-BF16 (Cooper Lake, Zen 4) or AMX. oneDNN would
+// emulate bf16 on plain AVX-512 much more slowly; we refuse instead. Its
+// effective ISA includes ONEDNN_MAX_CPU_ISA, so a cap disables bf16 here too.
+// (oneDNN's ISA values are nested bit sets: AMX includes AVX512-BF16's bits.)
+bool cpu_supports_bf16() {
+  static const bool has = [] {
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+    return (isa & bf16) == bf16;
+  }();
+  return has;
+}
 
 std::unique_ptr<Backend> make_cpu_backend() {
   return std::make_unique<CpuBackend>();

@@ -14,4 +14,8 @@ namespace edgebench {
 
 std::unique_ptr<Backend> make_cpu_backend();
 
+// True where --precision bf16 runs: the CPU has AVX512-BF16 or AMX (and
+// ONEDNN_MAX_CPU_ISA does not cap it below). Decided once per process.
+bool cpu_supports_bf16();
+
 }  // namespace edgebench

@@ -30,6 +30,8 @@ class CpuModel final : public CompiledModel {
                     std::vector<NodeTiming>& timings) override;
   size_t arena_bytes() const override { return arena_bytes_; }
   std::vector<std::string> kernel_names() const override { return kernel_names_; }
+  std::string precision_mode() const override { return precision_mode_; }
+  void set_precision_mode(std::string mode) { precision_mode_ = std::move(mode); }
 
   size_t steps() const { return bound_.size(); }
 
@@ -56,6 +58,7 @@ class CpuModel final : public CompiledModel {
   std::vector<std::byte*> input_ptrs_, output_ptrs_;
   std::vector<size_t> input_bytes_, output_bytes_;
   std::vector<std::string> kernel_names_;  // per graph node
+  std::string precision_mode_ = "fp32";
 };
 
 }  // namespace edgebench::cpu

@@ -40,9 +40,10 @@ inline std::vector<std::vector<std::byte>> make_inputs(const Graph& g, unsigned 
 // Runs the graph once; returns the bytes of every output.
 inline std::vector<std::vector<std::byte>> run_backend(
     const Graph& g, const std::string& backend, const std::vector<std::vector<std::byte>>& in,
-    int threads = 1) {
+    int threads = 1, const std::string& precision = "fp32") {
   BackendOptions opt;
   opt.threads = threads;
+  opt.precision = precision;
   auto model = make_backend(backend)->compile(g, opt);
   std::vector<const void*> ins;
   for (const auto& b : in) ins.push_back(b.data());

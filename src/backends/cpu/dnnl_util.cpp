@@ -44,6 +44,12 @@ memory::desc plain_md(const Tensor& t) {
   return row_major_md(t.shape, dnnl_type(t.dtype));
 }
 
+memory::desc plain_md(const Tensor& t, memory::data_type dt) {
+  if (!dnnl_can_hold(t)) return memory::desc();
+  if (t.shape.size() == 4) return memory::desc(nchw_dims(t.shape), dt, memory::format_tag::nhwc);
+  return row_major_md(t.shape, dt);
+}
+
 void append_activation(dnnl::post_ops& ops, const FusedActivation& act) {
   if (act.kind == ActivationKind::kNone) return;
   const float lo = std::max(act.min, std::numeric_limits<float>::lowest());

@@ -25,6 +25,8 @@ memory::desc row_major_md(const Shape& shape, memory::data_type t);
 // dims with nhwc strides for rank 4, row_major_md otherwise. A zero descriptor
 // for dtypes oneDNN does not know.
 memory::desc plain_md(const Tensor& t);
+// The same layout holding elements of type `dt` (e.g. a f32 tensor kept in bf16).
+memory::desc plain_md(const Tensor& t, memory::data_type dt);
 
 // True if oneDNN can hold the tensor's dtype.
 bool dnnl_can_hold(const Tensor& t);

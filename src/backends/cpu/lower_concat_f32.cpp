@@ -24,10 +24,16 @@ void lower_concat_f32(Lowering& L, const Node& n) {
   const int dim = image ? kNhwcToNchw[axis] : axis;
 
   std::vector<memory::desc> srcs;
-  for (int id : n.inputs) srcs.push_back(image ? L.place(id).md : plain_md(g.tensor(id)));
-  // The output is plain: most consumers (brgemm convolutions) read NHWC, and
-  // inputs in other layouts are converted on their way into the output.
-  const dnnl::concat::primitive_desc pd(plain_md(y), dim, srcs, L.engine(), user_scratchpad_attr());
+  const auto dt = L.float_type();
+  for (int id : n.inputs) {
+    const memory::desc& md = L.place(id).md;
+    srcs.push_back(image && md.data_type() == dt ? md : plain_md(g.tensor(id), dt));
+  }
+  // The output is plain (in the float kernels' type, bf16 under --precision
+  // bf16): most consumers (brgemm convolutions) read NHWC, and inputs in other
+  // layouts are converted on their way into the output.
+  const dnnl::concat::primitive_desc pd(plain_md(y, dt), dim, srcs, L.engine(),
+                                        user_scratchpad_attr());
   std::vector<int> src_buffers;
   for (size_t i = 0; i < n.inputs.size(); ++i)
     src_buffers.push_back(L.input_as(n.inputs[i], pd.src_desc(static_cast<int>(i))));

@@ -1,8 +1,10 @@
-// f32 convolution on oneDNN. Source, weights and destination layouts are left
+// Float convolution on oneDNN. Source, weights and destination layouts are left
 // to the library (format_tag::any: blocked nChw16c / nChw8c with the brgemm or
 // JIT kernels); weights are packed once here. The fused activation is an
 // eltwise post-op; a residual Add becomes a sum post-op (accumulate into the
-// destination, which starts as the residual).
+// destination, which starts as the residual). Under --precision bf16 source,
+// weights and destination are bf16 (oneDNN accumulates in f32; the bias stays
+// f32), except graph outputs and logits, written f32.
 #include <algorithm>
 #include <cstdlib>
 #include <dnnl.hpp>
@@ -72,12 +74,18 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   const auto& a = n.attr<Conv2DAttrs>();
   const int64_t groups = n.op == OpType::kDepthwiseConv2D ? x.shape[3] : a.groups;
   const auto f32 = memory::data_type::f32;
+  const auto dt = L.float_type();
+  // f32 out where the values are a result rather than an intermediate: a
+  // graph output, or a 1x1 map (a classifier's logits as a 1x1 convolution,
+  // MobileNet's head), which a softmax or top-k reads and which is tiny.
+  const bool f32_out = std::find(g.outputs.begin(), g.outputs.end(), y_id) != g.outputs.end() ||
+                       y.shape[1] * y.shape[2] == 1;
 
   const memory::desc user_w = user_weights_md(n, x, w, groups);
-  const memory::desc src_any(nchw_dims(x.shape), f32, tag::any);
-  const memory::desc w_any(user_w.dims(), f32, tag::any);
+  const memory::desc src_any(nchw_dims(x.shape), dt, tag::any);
+  const memory::desc w_any(user_w.dims(), dt, tag::any);
   const memory::desc bias_md({y.shape[3]}, f32, tag::x);
-  const memory::desc dst_any(nchw_dims(y.shape), f32, tag::any);
+  const memory::desc dst_any(nchw_dims(y.shape), f32_out ? f32 : dt, tag::any);
   const memory::dims strides = {a.stride_h, a.stride_w};
   const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};
   const memory::dims pad_l = {a.pad.top, a.pad.left}, pad_r = {a.pad.bottom, a.pad.right};
@@ -136,12 +144,10 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   Step& s = L.add_step(impl_name(pd));
   s.prim = dnnl::convolution_forward(pd);
   s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, pd.dst_desc()}};
-  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS,
-                            pack_constant(L.engine(), w.data.ptr, user_w, pd.weights_desc()));
+  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS, pack_float_constant(L, w, user_w, pd.weights_desc()));
   if (has_bias)
-    s.fixed_args.emplace_back(
-        DNNL_ARG_BIAS,
-        dnnl::memory(bias_md, L.engine(), const_cast<std::byte*>(g.tensor(n.inputs[2]).data.ptr)));
+    s.fixed_args.emplace_back(DNNL_ARG_BIAS,
+                              pack_float_constant(L, g.tensor(n.inputs[2]), bias_md, bias_md));
   s.scratchpad_bytes = pd.scratchpad_desc().get_size();
 }
 

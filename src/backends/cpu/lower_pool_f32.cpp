@@ -23,7 +23,8 @@ void lower_pool_f32(Lowering& L, const Node& n) {
   const dnnl::algorithm alg = n.op == OpType::kMaxPool2D ? dnnl::algorithm::pooling_max
                               : a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
                                                     : dnnl::algorithm::pooling_avg_exclude_padding;
-  const memory::desc dst_any(nchw_dims(y.shape), memory::data_type::f32, memory::format_tag::any);
+  // In the input's element type (f32, or bf16 under --precision bf16).
+  const memory::desc dst_any(nchw_dims(y.shape), x.md.data_type(), memory::format_tag::any);
   dnnl::primitive_attr attr = user_scratchpad_attr();
   dnnl::post_ops ops;
   append_activation(ops, a.act);
@@ -53,14 +54,18 @@ void lower_mean_f32(Lowering& L, const Node& n) {
   const Tensor& x = g.tensor(n.inputs[0]);
   const TensorPlace& xp = L.place(n.inputs[0]);
   const int64_t h = x.shape[1], w = x.shape[2];
-  const memory::desc dst_md({x.shape[0], x.shape[3], 1, 1}, memory::data_type::f32,
+  const memory::desc dst_md({x.shape[0], x.shape[3], 1, 1}, xp.md.data_type(),
                             memory::format_tag::nhwc);
   const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference,
                                          dnnl::algorithm::pooling_avg_exclude_padding, xp.md,
                                          dst_md, {h, w}, {h, w}, {0, 0}, {0, 0});
   const dnnl::pooling_forward::primitive_desc pd(desc, user_scratchpad_attr(), L.engine());
   const int src = L.input_as(n.inputs[0], pd.src_desc());
-  const int dst = L.new_plain_output(n.outputs[0]);
+  // The tensor is [N, C] or [N, 1, 1, C]: the same bytes as dst_md's.
+  const memory::data_type dt = dst_md.data_type();
+  const int dst = dt == memory::data_type::f32
+                      ? L.new_plain_output(n.outputs[0])
+                      : L.new_output(n.outputs[0], plain_md(g.tensor(n.outputs[0]), dt), false);
   Step& s = L.add_step(impl_name(pd));
   s.prim = dnnl::pooling_forward(pd);
   s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, dst_md}};

@@ -1,7 +1,10 @@
 #include "backends/cpu/lowering.h"
 
 #include <algorithm>
+#include <cstring>
+#include <vector>
 
+#include "backends/cpu/fp16_round.h"
 #include "util/error.h"
 
 namespace edgebench::cpu {
@@ -140,6 +143,15 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
   }
   stream.wait();
   return dst;
+}
+
+dnnl::memory pack_float_constant(const Lowering& L, const Tensor& t, const memory::desc& from,
+                                 const memory::desc& to) {
+  if (!L.float_precision().fp16_storage) return pack_constant(L.engine(), t.data.ptr, from, to);
+  std::vector<float> rounded(static_cast<size_t>(t.elements()));
+  std::memcpy(rounded.data(), t.data.ptr, rounded.size() * sizeof(float));
+  fp16_round_kernel().round(rounded.data(), rounded.size());
+  return pack_constant(L.engine(), rounded.data(), from, to);
 }
 
 }  // namespace edgebench::cpu

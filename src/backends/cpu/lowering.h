@@ -60,6 +60,16 @@ struct Step {
   std::vector<int> uses;
 };
 
+// How float nodes compute (--precision): the type their activations and
+// weights take inside the kernels (f32 or bf16; accumulation is f32 in every
+// case), and whether values are rounded to fp16 where fp16 storage would
+// round them (weights once, activations after each node): fp16 storage with
+// f32 compute.
+struct FloatPrecision {
+  memory::data_type compute = memory::data_type::f32;
+  bool fp16_storage = false;
+};
+
 class Lowering {
  public:
   Lowering(const Graph& g, dnnl::engine engine);
@@ -74,6 +84,11 @@ class Lowering {
   // Threads the model runs with (kernels may split work per thread).
   void set_threads(int threads) { threads_ = threads; }
   int threads() const { return threads_; }
+
+  void set_float_precision(FloatPrecision p) { float_ = p; }
+  const FloatPrecision& float_precision() const { return float_; }
+  // The element type float kernels read and write activations in.
+  memory::data_type float_type() const { return float_.compute; }
 
   // The node being lowered (steps added now belong to it).
   void begin_node(size_t node) { node_ = node; }
@@ -118,6 +133,7 @@ class Lowering {
   dnnl::engine engine_;
   size_t node_ = 0;
   int threads_ = 1;
+  FloatPrecision float_;
   std::vector<TensorPlace> places_;
   std::vector<Buffer> buffers_;
   std::vector<Step> steps_;
@@ -129,5 +145,11 @@ class Lowering {
 // `to` (weights, once, at compile time).
 dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
                            const memory::desc& to);
+
+// A float kernel's constant operand (weights, bias) packed as `to`: rounded
+// to fp16 values first under fp16 storage, converted to `to`'s type (bf16)
+// by the reorder otherwise.
+dnnl::memory pack_float_constant(const Lowering& L, const Tensor& t, const memory::desc& from,
+                                 const memory::desc& to);
 
 }  // namespace edgebench::cpu

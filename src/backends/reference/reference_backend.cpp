@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "backends/reference/prepare.h"
+#include "ir/cost.h"
 #include "util/error.h"
 
 namespace edgebench {
@@ -75,6 +76,7 @@ class ReferenceModel final : public CompiledModel {
 
   size_t arena_bytes() const override { return arena_bytes_; }
 
+  std::string precision_mode() const override { return native_precision(graph_); }
   std::vector<std::string> kernel_names() const override {
     std::vector<std::string> names;
     names.reserve(nodes_.size());
