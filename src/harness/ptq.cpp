@@ -168,12 +168,12 @@ std::string ptq_text(const PtqResult& r, size_t sqnr_rows) {
   s += fmt::format("{} nodes int8, {} float", r.quantized_nodes, r.float_nodes.size());
   if (!r.float_nodes.empty()) {
     s += ":";
-    for (const auto& f : r.float_nodes) s += " " + f;
+    for (const auto& f : r.float_nodes) s += ' ' + pq::display_name(f);
   }
   s += "\n";
   if (!r.kept_float.empty()) {
     s += "kept in float (worst SQNR):";
-    for (const auto& f : r.kept_float) s += " " + f;
+    for (const auto& f : r.kept_float) s += ' ' + pq::display_name(f);
     s += "\n";
   }
   if (!r.sensitivity.empty()) {
