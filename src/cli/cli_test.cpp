@@ -451,5 +451,21 @@ TEST_F(CliTest, RunAndBenchWithPtqLeaveCalibrationImagesOut) {
   EXPECT_NE(b.out.find("precision int8"), std::string::npos) << b.out;
 }
 
+TEST_F(CliTest, PtqOfADequantizedModel) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "calib");
+  write("calib/a.bmp", tiny_bmp(0));
+  const std::string env = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " ";
+  // Without --dequantize the model is already int8: nothing to calibrate.
+  expect_error(run_env(env, "bench -q --iterations 1 --warmup 0 --model " + m.string() + " --ptq " +
+                                (dir_ / "calib").string()),
+               4, "float model");
+  CliResult r = run_env(env, "bench -q --iterations 1 --warmup 0 --threads 1 --dequantize --model " +
+                                 m.string() + " --ptq " + (dir_ / "calib").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("precision int8"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace edgebench

@@ -18,6 +18,7 @@
 #include "harness/machine.h"
 #include "harness/progress.h"
 #include "ir/cost.h"
+#include "passes/dequantize.h"
 #include "runtime/session.h"
 #include "util/error.h"
 #include "util/npy.h"
@@ -125,7 +126,13 @@ RunResult run_classification(const RunOptions& opt_in) {
   const double t_load = now();
   Graph model = load_model_graph(opt.model);
   res.model_sha256 = model_sha256(opt.model, model);
-  if (!opt.ptq.calib_dir.empty()) model = quantize_for_run(opt, model, ds, res);
+  if (!opt.ptq.calib_dir.empty()) {
+    // --dequantize --ptq: quantize the float equivalent of a quantized model;
+    // the int8 result then runs as it is, not dequantized again.
+    if (so.dequantize) passes::dequantize_graph(model);
+    so.dequantize = false;
+    model = quantize_for_run(opt, model, ds, res);
+  }
   auto session = Session::from_graph(std::move(model), so);
   if (opt.limit > 0 && static_cast<size_t>(opt.limit) < ds.items.size())
     ds.items.resize(static_cast<size_t>(opt.limit));
