@@ -442,6 +442,7 @@ TEST_F(CliTest, RunAndBenchWithPtqLeaveCalibrationImagesOut) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: 1 images (2 calibration images left out)"), std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("images 3..3 of the 3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("int8"), std::string::npos) << r.out;
   CliResult b = run_env(env,
                         "bench -q --threads 1 --iterations 2 --warmup 0 --model "

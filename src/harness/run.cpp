@@ -84,9 +84,13 @@ Graph quantize_for_run(const RunOptions& opt, const Graph& g, Dataset& ds, RunRe
   for (const auto& path : p.calib_images)
     calib.insert(std::filesystem::weakly_canonical(path).string());
   const size_t before = ds.items.size();
-  std::erase_if(ds.items, [&](const DatasetItem& it) {
+  auto is_calib = [&](const DatasetItem& it) {
     return calib.count(std::filesystem::weakly_canonical(it.path).string()) > 0;
-  });
+  };
+  // The report's "images a..b of N" starts after the calibration images that
+  // come first (all of them when calibrating on the evaluation folder).
+  for (size_t i = 0; i < ds.items.size() && is_calib(ds.items[i]); ++i) ++res.first_index;
+  std::erase_if(ds.items, is_calib);
   res.ptq_text =
       ptq_text(p) + fmt::format("evaluation: {} images ({} calibration images left out)\n",
                                 ds.items.size(), before - ds.items.size());
