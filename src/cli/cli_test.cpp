@@ -466,6 +466,10 @@ TEST_F(CliTest, PtqOfADequantizedModel) {
                                  m.string() + " --ptq " + (dir_ / "calib").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("precision int8"), std::string::npos) << r.out;
+  CliResult q = run_env(env, "quantize -q --dequantize --threads 1 --method minmax " + m.string() +
+                                 " --calib " + (dir_ / "calib").string());
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_NE(q.out.find("SQNR"), std::string::npos) << q.out;
 }
 
 }  // namespace
