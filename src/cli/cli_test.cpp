@@ -470,6 +470,7 @@ TEST_F(CliTest, RunAndBenchWithPtqLeaveCalibrationImagesOut) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("evaluation: 1 images (2 calibration images left out)"), std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("images 3..3 of the 3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("int8"), std::string::npos) << r.out;
   CliResult b = run_env(env,
                         "bench -q --threads 1 --iterations 2 --warmup 0 --model "
@@ -477,6 +478,26 @@ TEST_F(CliTest, RunAndBenchWithPtqLeaveCalibrationImagesOut) {
                             ds + " --ptq-count 1");
   ASSERT_EQ(b.code, 0) << b.err;
   EXPECT_NE(b.out.find("precision int8"), std::string::npos) << b.out;
+}
+
+TEST_F(CliTest, PtqOfADequantizedModel) {
+  fs::path m = model("mobilenet_v1_0.25_128_quant.tflite");
+  REQUIRE_SHARED_MODEL(m);
+  fs::create_directories(dir_ / "calib");
+  write("calib/a.bmp", tiny_bmp(0));
+  const std::string env = "XDG_CACHE_HOME=" + (dir_ / "cache").string() + " ";
+  // Without --dequantize the model is already int8: nothing to calibrate.
+  expect_error(run_env(env, "bench -q --iterations 1 --warmup 0 --model " + m.string() + " --ptq " +
+                                (dir_ / "calib").string()),
+               4, "float model");
+  CliResult r = run_env(env, "bench -q --iterations 1 --warmup 0 --threads 1 --dequantize --model " +
+                                 m.string() + " --ptq " + (dir_ / "calib").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("precision int8"), std::string::npos) << r.out;
+  CliResult q = run_env(env, "quantize -q --dequantize --threads 1 --method minmax " + m.string() +
+                                 " --calib " + (dir_ / "calib").string());
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_NE(q.out.find("SQNR"), std::string::npos) << q.out;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "exporters/onnx/onnx_exporter.h"
 #include "harness/ptq.h"
+#include "passes/dequantize.h"
 #include "util/error.h"
 
 namespace edgebench::cli {
@@ -18,6 +19,7 @@ struct QuantizeArgs {
   std::string model, output, json;
   PtqOptions ptq;
   size_t sqnr_rows = 10;
+  bool dequantize = false;  // start from the float equivalent of a quantized model
 };
 
 const std::vector<std::string> kMethods = {"minmax", "percentile", "entropy"};
@@ -30,7 +32,8 @@ void run_quantize(QuantizeArgs& a) {
       fail(ErrorCode::kInput, a.output, "cannot write: no folder " + dir.string());
   }
   a.ptq.sensitivity = true;
-  const Graph g = load_model_graph(a.model);
+  Graph g = load_model_graph(a.model);
+  if (a.dequantize) passes::dequantize_graph(g);
   const PtqResult r = post_training_quantize(g, model_sha256(a.model, g), a.ptq);
   fmt::print("{}", ptq_text(r, a.sqnr_rows));
   if (!a.output.empty()) {
@@ -80,6 +83,8 @@ void add_quantize(CLI::App& app) {
   sub->add_option("--keep-float", a->ptq.keep_float,
                   "Keep the K layers with the worst SQNR in float (mixed precision)")
       ->check(CLI::Range(0, 1000000));
+  sub->add_flag("--dequantize", a->dequantize,
+                "Quantize the float equivalent of a quantized model (weights dequantized first)");
   sub->add_option("--preprocess", a->ptq.preprocess,
                   "inception | torchvision | caffe (default: from the model)");
   sub->add_option("--backend", a->ptq.backend, "Backend running calibration: cpu | reference");

@@ -13,6 +13,7 @@
 #include "harness/metrics.h"
 #include "harness/progress.h"
 #include "ir/cost.h"
+#include "passes/dequantize.h"
 #include "report/run_report.h"
 #include "runtime/session.h"
 
@@ -132,8 +133,14 @@ BenchResult run_bench(const BenchOptions& opt) {
     PtqOptions po = opt.ptq;
     if (po.threads == 0) po.threads = opt.threads;
     po.quiet = po.quiet || opt.quiet;
+    // --dequantize --ptq: quantize the float equivalent of a quantized model;
+    // the int8 result is then benchmarked as it is, not dequantized again.
+    if (opt.dequantize) passes::dequantize_graph(g);
     PtqResult p = post_training_quantize(g, model_sha256(opt.model, g), po);
-    BenchResult r = run_bench_graph(std::move(p.graph), opt);
+    BenchOptions as_is = opt;
+    as_is.dequantize = false;
+    BenchResult r = run_bench_graph(std::move(p.graph), as_is);
+    r.options.dequantize = opt.dequantize;
     r.ptq_text = ptq_text(p);
     r.ptq = ptq_json(p);
     return r;

@@ -141,10 +141,13 @@ PtqResult post_training_quantize(const Graph& float_graph, const std::string& sh
     r.sensitivity = pq::layer_sqnr(g, q, inputs, {opt.backend, threads});
   }
   if (opt.keep_float > 0) {
-    for (size_t i = 0; i < std::min(r.sensitivity.size(), static_cast<size_t>(opt.keep_float));
-         ++i) {
-      qo.keep_float.insert(r.sensitivity[i].node);
-      r.kept_float.push_back(r.sensitivity[i].node);
+    // Reshape and Transpose move int8 values exactly: their SQNR is their
+    // input's, and keeping them float would only add conversions.
+    for (const auto& layer : r.sensitivity) {
+      if (r.kept_float.size() >= static_cast<size_t>(opt.keep_float)) break;
+      if (layer.op == "Reshape" || layer.op == "Transpose") continue;
+      qo.keep_float.insert(layer.node);
+      r.kept_float.push_back(layer.node);
     }
     q = pq::quantize_graph(g, ranges, qo);
   }
@@ -165,12 +168,12 @@ std::string ptq_text(const PtqResult& r, size_t sqnr_rows) {
   s += fmt::format("{} nodes int8, {} float", r.quantized_nodes, r.float_nodes.size());
   if (!r.float_nodes.empty()) {
     s += ":";
-    for (const auto& f : r.float_nodes) s += " " + f;
+    for (const auto& f : r.float_nodes) s += ' ' + pq::display_name(f);
   }
   s += "\n";
   if (!r.kept_float.empty()) {
     s += "kept in float (worst SQNR):";
-    for (const auto& f : r.kept_float) s += " " + f;
+    for (const auto& f : r.kept_float) s += ' ' + pq::display_name(f);
     s += "\n";
   }
   if (!r.sensitivity.empty()) {

@@ -18,6 +18,7 @@
 #include "harness/machine.h"
 #include "harness/progress.h"
 #include "ir/cost.h"
+#include "passes/dequantize.h"
 #include "runtime/session.h"
 #include "util/error.h"
 #include "util/npy.h"
@@ -83,9 +84,13 @@ Graph quantize_for_run(const RunOptions& opt, const Graph& g, Dataset& ds, RunRe
   for (const auto& path : p.calib_images)
     calib.insert(std::filesystem::weakly_canonical(path).string());
   const size_t before = ds.items.size();
-  std::erase_if(ds.items, [&](const DatasetItem& it) {
+  auto is_calib = [&](const DatasetItem& it) {
     return calib.count(std::filesystem::weakly_canonical(it.path).string()) > 0;
-  });
+  };
+  // The report's "images a..b of N" starts after the calibration images that
+  // come first (all of them when calibrating on the evaluation folder).
+  for (size_t i = 0; i < ds.items.size() && is_calib(ds.items[i]); ++i) ++res.first_index;
+  std::erase_if(ds.items, is_calib);
   res.ptq_text =
       ptq_text(p) + fmt::format("evaluation: {} images ({} calibration images left out)\n",
                                 ds.items.size(), before - ds.items.size());
@@ -125,7 +130,13 @@ RunResult run_classification(const RunOptions& opt_in) {
   const double t_load = now();
   Graph model = load_model_graph(opt.model);
   res.model_sha256 = model_sha256(opt.model, model);
-  if (!opt.ptq.calib_dir.empty()) model = quantize_for_run(opt, model, ds, res);
+  if (!opt.ptq.calib_dir.empty()) {
+    // --dequantize --ptq: quantize the float equivalent of a quantized model;
+    // the int8 result then runs as it is, not dequantized again.
+    if (so.dequantize) passes::dequantize_graph(model);
+    so.dequantize = false;
+    model = quantize_for_run(opt, model, ds, res);
+  }
   auto session = Session::from_graph(std::move(model), so);
   if (opt.limit > 0 && static_cast<size_t>(opt.limit) < ds.items.size())
     ds.items.resize(static_cast<size_t>(opt.limit));

@@ -1,10 +1,12 @@
 #include "passes/quantize/calib_cache.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 namespace edgebench::passes::quantize {
 namespace {
@@ -13,7 +15,11 @@ namespace fs = std::filesystem;
 class CalibCache : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / "edgebench_calib_cache_test";
+    // Per process and test: checkouts testing at the same time must not share it.
+    dir_ = fs::temp_directory_path() /
+           ("edgebench_calib_cache_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(getpid()));
     fs::remove_all(dir_);
     key_ = {"abc123", "percentile", 99.99, 100, "def456", "torchvision"};
   }

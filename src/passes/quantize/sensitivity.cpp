@@ -74,12 +74,15 @@ std::vector<LayerSqnr> layer_sqnr(const Graph& float_graph, const QuantizeResult
   return rows;
 }
 
+std::string display_name(const std::string& node) {
+  return node.substr(0, node.find(';'));
+}
+
 std::string sqnr_table(const std::vector<LayerSqnr>& layers, size_t rows) {
   std::string s = "| rank | node | operator | SQNR dB |\n|---:|---|---|---:|\n";
   for (size_t i = 0; i < std::min(rows, layers.size()); ++i) {
-    // TFLite names fused nodes "a;b;c...": the first part names the layer.
-    std::string name = layers[i].node.substr(0, layers[i].node.find(';'));
-    s += fmt::format("| {} | {} | {} | {:.2f} |\n", i + 1, name, layers[i].op, layers[i].sqnr_db);
+    s += fmt::format("| {} | {} | {} | {:.2f} |\n", i + 1, display_name(layers[i].node),
+                     layers[i].op, layers[i].sqnr_db);
   }
   return s;
 }

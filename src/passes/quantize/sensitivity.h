@@ -30,6 +30,10 @@ std::vector<LayerSqnr> layer_sqnr(const Graph& float_graph, const QuantizeResult
                                   const std::vector<std::vector<std::byte>>& inputs,
                                   const SensitivityOptions& opt = {});
 
+// TFLite names a fused node "a;b;c..." after every op it absorbed: the first
+// part names the layer, short enough for a table.
+std::string display_name(const std::string& node);
+
 // "| rank | node | operator | SQNR dB |" for the first `rows` layers.
 std::string sqnr_table(const std::vector<LayerSqnr>& layers, size_t rows);
 nlohmann::json sqnr_json(const std::vector<LayerSqnr>& layers);
