@@ -363,6 +363,16 @@ TEST_F(CliTest, DequantizedOnnxPredictsLikeTheInMemoryFloatModel) {
     EXPECT_EQ(ja["predictions"][i]["top5"], jb["predictions"][i]["top5"]) << i;
 }
 
+// The main job measures every precision by default: fp32 and our int8 PTQ
+// everywhere (bf16 where the CPU has it), beside the study's rows.
+TEST_F(CliTest, ZooRunsEveryPrecisionByDefault) {
+  CliResult r = run("zoo --model mobilenet_v1 --seconds 0.1 --threads 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 thr, fp32) | 32 |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 thr, int8) | 8 |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Edge TPU (study)"), std::string::npos) << r.out;
+}
+
 // A precision the CPU cannot run is an error, not a fallback: oneDNN capped
 // below AVX512-BF16 stands in for a CPU without it.
 TEST_F(CliTest, Bf16WithoutTheIsaIsAnError) {
@@ -490,8 +500,9 @@ TEST_F(CliTest, PtqOfADequantizedModel) {
   expect_error(run_env(env, "bench -q --iterations 1 --warmup 0 --model " + m.string() + " --ptq " +
                                 (dir_ / "calib").string()),
                4, "float model");
-  CliResult r = run_env(env, "bench -q --iterations 1 --warmup 0 --threads 1 --dequantize --model " +
-                                 m.string() + " --ptq " + (dir_ / "calib").string());
+  CliResult r =
+      run_env(env, "bench -q --iterations 1 --warmup 0 --threads 1 --dequantize --model " +
+                       m.string() + " --ptq " + (dir_ / "calib").string());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("precision int8"), std::string::npos) << r.out;
   CliResult q = run_env(env, "quantize -q --dequantize --threads 1 --method minmax " + m.string() +
