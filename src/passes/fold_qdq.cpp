@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "ir/fused_activation.h"
 #include "passes/fuse_activation.h"
 #include "passes/graph_edit.h"
 
@@ -89,7 +90,7 @@ bool fold(Folder& f, Node& p, const Node* r, const Node& q) {
     ins[i] = d->inputs[0];
     return f.g.tensor(ins[i]).dtype == y.dtype;
   };
-  FusedActivation* act = fused_activation_of(p);
+  FusedActivation* act = fused_activation(p);
   if (r && (!act || act->kind != ActivationKind::kNone)) return false;
   switch (p.op) {
     case OpType::kConv2D:
@@ -202,7 +203,7 @@ int fold_qdq(Graph& g) {
         f.prod[static_cast<size_t>(p->inputs[0])] >= 0) {
       const size_t ppi = static_cast<size_t>(f.prod[static_cast<size_t>(p->inputs[0])]);
       Node& pp = g.nodes[ppi];
-      FusedActivation* act = fused_activation_of(pp);
+      FusedActivation* act = fused_activation(pp);
       if (!erase[ppi] && act && act->kind == ActivationKind::kNone) {
         r = p;
         ri = pi;

@@ -3,25 +3,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "ir/fused_activation.h"
 #include "passes/graph_edit.h"
 
 namespace edgebench::passes {
-
-FusedActivation* fused_activation_of(Node& n) {
-  switch (n.op) {
-    case OpType::kConv2D:
-    case OpType::kDepthwiseConv2D: return &n.attr<Conv2DAttrs>().act;
-    case OpType::kFullyConnected: return &n.attr<FullyConnectedAttrs>().act;
-    case OpType::kAdd:
-    case OpType::kSub:
-    case OpType::kMul:
-    case OpType::kDiv: return &n.attr<BinaryAttrs>().act;
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D: return &n.attr<Pool2DAttrs>().act;
-    case OpType::kConcat: return &n.attr<ConcatAttrs>().act;
-    default: return nullptr;
-  }
-}
 
 namespace {
 
@@ -52,7 +37,7 @@ int fuse_activation(Graph& g) {
       continue;
     const int p = producer(g, x);
     if (p < 0 || erase[static_cast<size_t>(p)]) continue;
-    FusedActivation* act = fused_activation_of(g.nodes[static_cast<size_t>(p)]);
+    FusedActivation* act = fused_activation(g.nodes[static_cast<size_t>(p)]);
     if (!act) continue;
     const FusedActivation clamp = node_clamp(a);
     if (act->kind == ActivationKind::kNone) {

@@ -17,7 +17,4 @@ namespace edgebench::passes {
 // Returns the number of activation nodes fused.
 int fuse_activation(Graph& g);
 
-// The producer's fused activation, or nullptr for operators without one.
-FusedActivation* fused_activation_of(Node& n);
-
 }  // namespace edgebench::passes

@@ -8,6 +8,7 @@
 
 #include "backends/quant_arith.h"
 #include "exporters/onnx/onnx_export_context.h"
+#include "ir/fused_activation.h"
 #include "util/error.h"
 
 namespace edgebench::onnx_export {
@@ -47,22 +48,6 @@ bool same_quant(const Tensor& a, const Tensor& b) {
   return a.dtype == b.dtype && a.quant.scales == b.quant.scales &&
          a.quant.zero_point() == b.quant.zero_point() && !a.quant.per_channel() &&
          !b.quant.per_channel();
-}
-
-const FusedActivation* fused_activation(const Node& n) {
-  switch (n.op) {
-    case OpType::kConv2D:
-    case OpType::kDepthwiseConv2D: return &n.attr<Conv2DAttrs>().act;
-    case OpType::kFullyConnected: return &n.attr<FullyConnectedAttrs>().act;
-    case OpType::kAdd:
-    case OpType::kSub:
-    case OpType::kMul:
-    case OpType::kDiv: return &n.attr<BinaryAttrs>().act;
-    case OpType::kAveragePool2D:
-    case OpType::kMaxPool2D: return &n.attr<Pool2DAttrs>().act;
-    case OpType::kConcat: return &n.attr<ConcatAttrs>().act;
-    default: return nullptr;
-  }
 }
 
 // Where a writer puts its float result: the tensor's own name when nothing follows,
