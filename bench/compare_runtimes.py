@@ -292,13 +292,17 @@ def markdown(rows, peak, meta):
             continue
         f = lambda k, fmt: (fmt % r[k]) if k in r else ""
         gf = f"{r['gflops']:.1f} ({100 * r['of_peak']:.0f} %)" if "gflops" in r else ""
+        rss = f"{r['peak_rss_mib']:.0f}"
+        if "base_rss_mib" in r:
+            rss += f" (Python {r['base_rss_mib']:.0f})"
         out.append(f"| {r['group']} | {r['threads']} | {r['label']} | {r['p50_ms']:.2f} | "
                    f"{f('ratio', '%.2f')} | {f('vs_fp32_peer', '%.2f')} | {r['load_s']:.3f} | "
-                   f"{f('load_vs_ort', '%.2f')} | {r['peak_rss_mib']:.0f} | {gf} |")
+                   f"{f('load_vs_ort', '%.2f')} | {rss} | {gf} |")
     out.append("")
     out.append("ratio: p50 / the group's reference (fp32: faster of ORT and OpenVINO f32; bf16: "
-               "OpenVINO bf16; int8 zoo: ORT quantize_static; TFLite: LiteRT). Peak RSS of the "
-               "Python runtimes includes the interpreter (see base_rss_mib in the JSON).")
+               "OpenVINO bf16; int8 zoo: ORT quantize_static; TFLite: LiteRT). Peak RSS (VmHWM) of "
+               "the Python runtimes includes the interpreter and the runtime's import, shown in "
+               "brackets as measured before the model was loaded.")
     return "\n".join(out)
 
 
