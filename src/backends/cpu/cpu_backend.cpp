@@ -42,6 +42,8 @@ constexpr KernelEntry kKernels[] = {
     {"conv_int8", conv_int8_supports, lower_conv_int8},
     {"depthwise_int8", depthwise_int8_supports, lower_depthwise_int8},
     {"add_int8", add_int8_supports, lower_add_int8},
+    {"pool_int8", pool_int8_supports, lower_pool_int8},
+    {"quantize_int8", quantize_int8_supports, lower_quantize_int8},
     {"reference", reference_supports, lower_reference},
 };
 

@@ -105,6 +105,16 @@ struct AddArgs {
   int32_t act_min = 0, act_max = 0;
 };
 
+// y = clamp(zero_point + round_half_away(x / scale), qmin, qmax): TFLite's
+// Quantize (quant::quantize_real), NaN giving the zero point.
+struct QuantizeArgs {
+  const float* x = nullptr;
+  void* y = nullptr;
+  int64_t count = 0;
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
 struct Kernels {
   const char* isa = "generic";
   void (*requantize_u8)(const EpilogueArgs&);
@@ -115,6 +125,8 @@ struct Kernels {
   void (*window_sums_s8)(const WindowSumArgs&);
   void (*add_u8)(const AddArgs&);
   void (*add_s8)(const AddArgs&);
+  void (*quantize_u8)(const QuantizeArgs&);
+  void (*quantize_s8)(const QuantizeArgs&);
 };
 
 // The implementation for this CPU (chosen once).
@@ -128,5 +140,7 @@ const Kernels* avx512_kernels();
 // Scalar pieces the vector kernels use for tails (defined in the generic TU).
 int32_t requantize_one(int32_t acc, const Requant& q, int channel);
 int32_t add_one(int32_t a, int32_t b, const AddArgs& p);
+void quantize_scalar_u8(const QuantizeArgs& p);
+void quantize_scalar_s8(const QuantizeArgs& p);
 
 }  // namespace edgebench::cpu::int8

@@ -266,7 +266,7 @@ void add(const AddArgs& p) {
 
 const Kernels kAvx2{"avx2",          requantize<false>,  requantize<true>,  depthwise<false>,
                     depthwise<true>, window_sums<false>, window_sums<true>, add<false>,
-                    add<true>};
+                    add<true>,       quantize_scalar_u8, quantize_scalar_s8};
 
 }  // namespace
 

@@ -318,9 +318,42 @@ void add(const AddArgs& p) {
   }
 }
 
-const Kernels kAvx512{"avx512",          requantize<false>, requantize<true>,
-                      depthwise<false>,  depthwise<true>,   window_sums<false>,
-                      window_sums<true>, add<false>,        add<true>};
+// round(x / scale) half away from zero: t = trunc(v), plus sign(v) where
+// |v - t| >= 0.5 (v - t is exact); then the zero point and the type's range
+// (clamping in float first is the same: q is an integer). NaN gives zp, as
+// quant::quantize_real does.
+template <bool kSigned>
+void quantize(const QuantizeArgs& p) {
+  char* y = static_cast<char*>(p.y);
+  const __m512 scale = _mm512_set1_ps(p.scale), half = _mm512_set1_ps(0.5f);
+  const __m512 one = _mm512_set1_ps(1.0f), minus_one = _mm512_set1_ps(-1.0f);
+  const float qmin = kSigned ? -128.0f : 0.0f, qmax = kSigned ? 127.0f : 255.0f;
+  const __m512 lo = _mm512_set1_ps(qmin - static_cast<float>(p.zero_point));
+  const __m512 hi = _mm512_set1_ps(qmax - static_cast<float>(p.zero_point));
+  const __m512i zp = _mm512_set1_epi32(p.zero_point);
+  const int64_t blocks = (p.count + 15) / 16;
+  const bool parallel = p.count >= kMinParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t k = 0; k < blocks; ++k) {
+    const int64_t i = k * 16;
+    const __mmask16 m = tail_mask(static_cast<int>(p.count - i < 16 ? p.count - i : 16));
+    const __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, p.x + i), scale);
+    __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m512 frac = _mm512_abs_ps(_mm512_sub_ps(v, t));
+    const __mmask16 away = _mm512_cmp_ps_mask(frac, half, _CMP_GE_OQ);
+    const __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+    t = _mm512_mask_add_ps(t, away, t, _mm512_mask_blend_ps(negative, one, minus_one));
+    const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    t = _mm512_mask_mov_ps(t, nan, _mm512_setzero_ps());
+    t = _mm512_min_ps(_mm512_max_ps(t, lo), hi);
+    const __m512i q = _mm512_add_epi32(_mm512_cvttps_epi32(t), zp);
+    _mm512_mask_cvtepi32_storeu_epi8(y + i, m, q);
+  }
+}
+
+const Kernels kAvx512{"avx512",        requantize<false>,  requantize<true>,  depthwise<false>,
+                      depthwise<true>, window_sums<false>, window_sums<true>, add<false>,
+                      add<true>,       quantize<false>,    quantize<true>};
 
 }  // namespace
 

@@ -128,10 +128,28 @@ const Kernels& choose() {
 
 }  // namespace
 
+template <typename T>
+void quantize_scalar(const QuantizeArgs& p) {
+  T* y = static_cast<T*>(p.y);
+#pragma omp parallel for schedule(static) if (p.count >= 65536)
+  for (int64_t i = 0; i < p.count; ++i) {
+    const int32_t q = quant::quantize_real(p.x[i], p.scale, p.zero_point);
+    y[i] = static_cast<T>(std::clamp(q, quant::qmin<T>(), quant::qmax<T>()));
+  }
+}
+
+void quantize_scalar_u8(const QuantizeArgs& p) {
+  quantize_scalar<uint8_t>(p);
+}
+void quantize_scalar_s8(const QuantizeArgs& p) {
+  quantize_scalar<int8_t>(p);
+}
+
 const Kernels& generic_kernels() {
   static const Kernels k{"generic",           requantize<uint8_t>, requantize<int8_t>,
                          depthwise<uint8_t>,  depthwise<int8_t>,   window_sums<uint8_t>,
-                         window_sums<int8_t>, add<uint8_t>,        add<int8_t>};
+                         window_sums<int8_t>, add<uint8_t>,        add<int8_t>,
+                         quantize_scalar_u8,  quantize_scalar_s8};
   return k;
 }
 

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -185,6 +188,43 @@ TEST(Int8Kernels, AddMatchesGeneric) {
         p.out = got.data();
         (is_signed ? k->add_s8 : k->add_u8)(p);
         EXPECT_EQ(got, want) << k->isa << " " << count << (is_signed ? " s8" : " u8");
+      }
+    }
+  }
+}
+
+// Quantize: every table, byte for byte against quant::quantize_real, on exact
+// halves (the rounding ties), values just either side, out-of-range, NaN and
+// infinities, with a length that leaves a vector tail.
+TEST(Int8Kernels, QuantizeIsQuantArith) {
+  std::vector<float> x;
+  const float scale = 0.0078125f * 3;
+  for (int k = -300; k <= 300; ++k) {
+    const float tie = (static_cast<float>(k) + 0.5f) * scale;
+    x.insert(x.end(), {tie, std::nextafter(tie, 1e9f), std::nextafter(tie, -1e9f), k * scale});
+  }
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> wide(-5.0f, 5.0f);
+  for (int i = 0; i < 5000; ++i) x.push_back(wide(rng));
+  x.insert(x.end(),
+           {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+            -std::numeric_limits<float>::infinity(), 1e30f, -1e30f, 0.0f, -0.0f});
+  std::vector<const Kernels*> all = vector_kernels();
+  all.push_back(&generic_kernels());
+  for (const Kernels* k : all) {
+    for (int32_t zp : {-128, -3, 0, 5, 127}) {
+      std::vector<int8_t> s8(x.size());
+      k->quantize_s8({x.data(), s8.data(), static_cast<int64_t>(x.size()), scale, zp});
+      for (size_t i = 0; i < x.size(); ++i) {
+        const int32_t want = std::clamp(quant::quantize_real(x[i], scale, zp), -128, 127);
+        ASSERT_EQ(s8[i], want) << k->isa << " x=" << x[i] << " zp=" << zp;
+      }
+      const int32_t zpu = zp + 128;
+      std::vector<uint8_t> u8(x.size());
+      k->quantize_u8({x.data(), u8.data(), static_cast<int64_t>(x.size()), scale, zpu});
+      for (size_t i = 0; i < x.size(); ++i) {
+        const int32_t want = std::clamp(quant::quantize_real(x[i], scale, zpu), 0, 255);
+        ASSERT_EQ(u8[i], want) << k->isa << " x=" << x[i] << " zp=" << zpu;
       }
     }
   }

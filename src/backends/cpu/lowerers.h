@@ -26,6 +26,13 @@ void lower_fully_connected_f32(Lowering& L, const Node& n);
 // f32 max/average pooling, and Mean over H and W (global average pooling).
 bool pool_f32_supports(const Graph& g, const Node& n);
 void lower_pool_f32(Lowering& L, const Node& n);
+// Quantize f32 -> uint8/int8 per tensor (own kernel).
+bool quantize_int8_supports(const Graph& g, const Node& n);
+void lower_quantize_int8(Lowering& L, const Node& n);
+
+// uint8/int8 max/average pooling with the same quantization in and out (own loop).
+bool pool_int8_supports(const Graph& g, const Node& n);
+void lower_pool_int8(Lowering& L, const Node& n);
 bool mean_f32_supports(const Graph& g, const Node& n);
 void lower_mean_f32(Lowering& L, const Node& n);
 

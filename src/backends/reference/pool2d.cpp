@@ -6,18 +6,9 @@
 #include "backends/quant_arith.h"
 
 namespace edgebench::ref {
-namespace {
 
-// The window of output (oy, ox) clipped to the image, as filter-relative
-// ranges [y0, y1) x [x0, x1), plus the divisor average pooling uses.
-struct Window {
-  int iy, ix;  // input position of filter cell (0, 0)
-  int y0, y1, x0, x1;
-  int count;
-};
-
-Window window(const PoolShape& s, int oy, int ox) {
-  Window w;
+PoolWindow pool_window(const PoolShape& s, int oy, int ox) {
+  PoolWindow w;
   w.iy = oy * s.stride_h - s.pad_top;
   w.ix = ox * s.stride_w - s.pad_left;
   w.y0 = std::max(0, -w.iy);
@@ -37,6 +28,8 @@ Window window(const PoolShape& s, int oy, int ox) {
   return w;
 }
 
+namespace {
+
 // The pooling loop, in TFLite's order: for every output cell and channel,
 // fold reduce(acc, value) over the clipped window starting from init, then
 // finish(acc, window) gives the output value.
@@ -45,7 +38,7 @@ void pool(const PoolShape& s, const T* x, T* y, Acc init, Reduce reduce, Finish 
   for (int b = 0; b < s.batch; ++b)
     for (int oy = 0; oy < s.out_h; ++oy)
       for (int ox = 0; ox < s.out_w; ++ox) {
-        const Window w = window(s, oy, ox);
+        const PoolWindow w = pool_window(s, oy, ox);
         T* out = y + ((static_cast<size_t>(b) * s.out_h + oy) * s.out_w + ox) * s.channels;
         for (int c = 0; c < s.channels; ++c) {
           Acc acc = init;
@@ -65,7 +58,7 @@ void pool(const PoolShape& s, const T* x, T* y, Acc init, Reduce reduce, Finish 
 void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y) {
   pool(
       s, x, y, 0.0f, [](float acc, float v) { return acc + v; },
-      [&](float total, const Window& w) {
+      [&](float total, const PoolWindow& w) {
         const float average = w.count > 0 ? total / static_cast<float>(w.count) : 0.0f;
         return std::min(std::max(average, act_min), act_max);
       });
@@ -75,21 +68,15 @@ void max_pool_f32(const PoolShape& s, float act_min, float act_max, const float*
   pool(
       s, x, y, std::numeric_limits<float>::lowest(),
       [](float acc, float v) { return std::max(acc, v); },
-      [&](float m, const Window&) { return std::min(std::max(m, act_min), act_max); });
+      [&](float m, const PoolWindow&) { return std::min(std::max(m, act_min), act_max); });
 }
 
 template <typename T>
 void average_pool_quant(const PoolShape& s, int32_t act_min, int32_t act_max, const T* x, T* y) {
   pool(
       s, x, y, int32_t{0}, [](int32_t acc, T v) { return acc + static_cast<int32_t>(v); },
-      [&](int32_t acc, const Window& w) {
-        const int32_t n = w.count;
-        int32_t average = 0;
-        if (n > 0) {
-          // Round half away from zero (uint8 sums are never negative).
-          average = acc >= 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
-        }
-        return static_cast<T>(std::clamp(average, act_min, act_max));
+      [&](int32_t acc, const PoolWindow& w) {
+        return static_cast<T>(std::clamp(rounded_average(acc, w.count), act_min, act_max));
       });
 }
 
@@ -98,7 +85,9 @@ void max_pool_quant(const PoolShape& s, int32_t act_min, int32_t act_max, const 
   pool(
       s, x, y, static_cast<int32_t>(std::numeric_limits<T>::lowest()),
       [](int32_t acc, T v) { return std::max(acc, static_cast<int32_t>(v)); },
-      [&](int32_t m, const Window&) { return static_cast<T>(std::clamp(m, act_min, act_max)); });
+      [&](int32_t m, const PoolWindow&) {
+        return static_cast<T>(std::clamp(m, act_min, act_max));
+      });
 }
 
 template void average_pool_quant<uint8_t>(const PoolShape&, int32_t, int32_t, const uint8_t*,
@@ -108,14 +97,7 @@ template void average_pool_quant<int8_t>(const PoolShape&, int32_t, int32_t, con
 template void max_pool_quant<uint8_t>(const PoolShape&, int32_t, int32_t, const uint8_t*, uint8_t*);
 template void max_pool_quant<int8_t>(const PoolShape&, int32_t, int32_t, const int8_t*, int8_t*);
 
-PreparedNode prepare_pool2d(const Graph& g, const Node& n, const TensorMemory& mem) {
-  const NodeView v(g, n, mem);
-  const Tensor& x = v.input(0);
-  const Tensor& y = v.output();
-  const auto& a = n.attr<Pool2DAttrs>();
-  const bool is_max = n.op == OpType::kMaxPool2D;
-  const std::string base = is_max ? "max_pool2d" : "average_pool2d";
-
+PoolShape pool_shape(const Tensor& x, const Tensor& y, const Pool2DAttrs& a) {
   PoolShape s;
   s.batch = static_cast<int>(x.shape[0]);
   s.in_h = static_cast<int>(x.shape[1]);
@@ -132,6 +114,18 @@ PreparedNode prepare_pool2d(const Graph& g, const Node& n, const TensorMemory& m
   s.pad_bottom = a.pad.bottom;
   s.pad_right = a.pad.right;
   s.count_include_pad = a.count_include_pad;
+  return s;
+}
+
+PreparedNode prepare_pool2d(const Graph& g, const Node& n, const TensorMemory& mem) {
+  const NodeView v(g, n, mem);
+  const Tensor& x = v.input(0);
+  const Tensor& y = v.output();
+  const auto& a = n.attr<Pool2DAttrs>();
+  const bool is_max = n.op == OpType::kMaxPool2D;
+  const std::string base = is_max ? "max_pool2d" : "average_pool2d";
+
+  const PoolShape s = pool_shape(x, y, a);
 
   if (x.dtype == DType::kF32) {
     const float* xp = v.input_data<float>(0);

@@ -26,6 +26,23 @@ struct PoolShape {
   bool count_include_pad = false;
 };
 
+// The window of output (oy, ox) clipped to the image, as filter-relative
+// ranges [y0, y1) x [x0, x1), plus the divisor average pooling uses.
+struct PoolWindow {
+  int iy = 0, ix = 0;  // input position of filter cell (0, 0)
+  int y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+  int count = 0;
+};
+PoolWindow pool_window(const PoolShape& s, int oy, int ox);
+// The shape of a pooling node: NHWC input x, output y.
+PoolShape pool_shape(const Tensor& x, const Tensor& y, const Pool2DAttrs& a);
+
+// TFLite's quantized average: the integer division rounded half away from zero.
+inline int32_t rounded_average(int32_t acc, int32_t n) {
+  if (n <= 0) return 0;
+  return acc >= 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
+}
+
 void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y);
 void max_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y);
 template <typename T>
