@@ -12,7 +12,8 @@ namespace edgebench::cli {
 void add_bench(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
   auto json = std::make_shared<std::string>();
-  auto* sub = app.add_subcommand("bench", "Latency on synthetic input (p50/p90/p99, load time, peak RSS)");
+  auto* sub =
+      app.add_subcommand("bench", "Latency on synthetic input (p50/p90/p99, load time, peak RSS)");
   sub->add_option("--model,-m", o->model,
                   "Model file, or builtin:mobilenet_v1|mobilenet_v2|inception_v3")
       ->required();

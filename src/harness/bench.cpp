@@ -207,14 +207,17 @@ nlohmann::json bench_json(const BenchResult& r) {
 }
 
 std::string bench_text(const BenchResult& r) {
-  std::string s = r.ptq_text + fmt::format(
-      "{}{}: backend {}, {} thread(s), precision {} ({}), {} runs after {} warm-up\n"
-      "load {:.3f} s | p50 {:.3f} ms | p90 {:.3f} | p99 {:.3f} | mean {:.3f} | min {:.3f} | std "
-      "{:.3f} "
-      "| peak RSS {:.1f} MiB | {:.1f} M MACs\n",
-      r.options.model, r.options.dequantize ? " (dequantized)" : "", r.backend, r.threads,
-      r.precision, r.precision_mode, r.runs, r.options.warmup, r.load_s, r.p50_ms, r.p90_ms,
-      r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib, r.macs / 1e6);
+  std::string s =
+      r.ptq_text +
+      fmt::format(
+          "{}{}: backend {}, {} thread(s), precision {} ({}), {} runs after {} warm-up\n"
+          "load {:.3f} s | p50 {:.3f} ms | p90 {:.3f} | p99 {:.3f} | mean {:.3f} | min {:.3f} | "
+          "std "
+          "{:.3f} "
+          "| peak RSS {:.1f} MiB | {:.1f} M MACs\n",
+          r.options.model, r.options.dequantize ? " (dequantized)" : "", r.backend, r.threads,
+          r.precision, r.precision_mode, r.runs, r.options.warmup, r.load_s, r.p50_ms, r.p90_ms,
+          r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib, r.macs / 1e6);
   if (!r.op_profile.empty()) {
     s += "\n| rank | node | operator | kernel | name | ms | share "
          "|\n|---:|---:|---|---|---|---:|---:|\n";

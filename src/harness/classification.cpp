@@ -13,9 +13,7 @@ std::vector<float> output_scores(const Tensor& spec, const std::byte* data) {
   const size_t n = static_cast<size_t>(spec.elements());
   std::vector<float> s(n);
   switch (spec.dtype) {
-    case DType::kF32:
-      std::copy_n(reinterpret_cast<const float*>(data), n, s.begin());
-      break;
+    case DType::kF32: std::copy_n(reinterpret_cast<const float*>(data), n, s.begin()); break;
     case DType::kU8:
     case DType::kI8: {
       const float scale = spec.quant.empty() ? 1.0f : spec.quant.scale();

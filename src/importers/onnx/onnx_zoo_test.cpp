@@ -6,8 +6,6 @@
 // printed as well.
 #include <gtest/gtest.h>
 
-#include "testing/shared_data.h"
-
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include "importers/onnx/onnx_importer.h"
 #include "importers/onnx/onnx_tensor.h"
 #include "importers/onnx/onnx_test_case.h"
+#include "testing/shared_data.h"
 
 namespace edgebench {
 namespace {

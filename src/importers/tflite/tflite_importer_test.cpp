@@ -4,8 +4,6 @@
 #include "importers/tflite/tflite_importer.h"
 
 #include <gtest/gtest.h>
-
-#include "testing/shared_data.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,7 @@
 #include <random>
 
 #include "ir/cost.h"
+#include "testing/shared_data.h"
 #include "tflite_schema_generated.h"
 #include "util/error.h"
 
