@@ -5,6 +5,7 @@
 
 #include "backends/cpu/int8_kernels.h"
 #include "backends/quant_arith.h"
+#include "backends/reference/quantize.h"
 
 namespace edgebench::cpu::int8 {
 
@@ -130,11 +131,15 @@ const Kernels& choose() {
 
 template <typename T>
 void quantize_scalar(const QuantizeArgs& p) {
+  // The reference loop itself, split into contiguous chunks across threads.
   T* y = static_cast<T*>(p.y);
+  constexpr int64_t kChunk = 16384;
+  const int64_t chunks = (p.count + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (p.count >= 65536)
-  for (int64_t i = 0; i < p.count; ++i) {
-    const int32_t q = quant::quantize_real(p.x[i], p.scale, p.zero_point);
-    y[i] = static_cast<T>(std::clamp(q, quant::qmin<T>(), quant::qmax<T>()));
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t begin = c * kChunk;
+    ref::quantize_f32(std::min(kChunk, p.count - begin), p.scale, p.zero_point, p.x + begin,
+                      y + begin);
   }
 }
 
