@@ -1,0 +1,83 @@
+// AVX-512 pieces shared by the int8 kernels (int8_kernels_avx512.cpp) and the
+// int8 GEMM (int8_gemm_avx512vnni.cpp): TFLite's requantization on 16 lanes.
+// Include it only from a translation unit compiled for AVX-512 (F, BW, VL, DQ),
+// after <immintrin.h>; everything is internal to that unit.
+#pragma once
+
+#include <immintrin.h>
+
+#include "backends/cpu/int8_kernels.h"
+
+namespace edgebench::cpu::int8 {
+namespace {
+
+// One vector of per-channel requantization parameters. mult_odd holds each
+// odd lane's multiplier in the even lane below it (a load one element on),
+// where _mm512_mul_epi32 reads it.
+struct QVec {
+  __m512i mult, mult_odd, lsh, rsh, mask, half;
+  bool any_lsh;
+};
+
+inline QVec load_q(const Requant& q, int c) {
+  return {_mm512_loadu_si512(q.multiplier + c),
+          _mm512_loadu_si512(q.multiplier + c + 1),
+          _mm512_loadu_si512(q.left_shift + c),
+          _mm512_loadu_si512(q.right_shift + c),
+          _mm512_loadu_si512(q.rounding_mask + c),
+          _mm512_loadu_si512(q.rounding_half + c),
+          q.any_left_shift};
+}
+
+// The same parameters for every lane.
+inline QVec broadcast_q(int32_t mult, int32_t lsh, int32_t rsh) {
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << rsh) - 1);
+  return {_mm512_set1_epi32(mult),
+          _mm512_set1_epi32(mult),
+          _mm512_set1_epi32(lsh),
+          _mm512_set1_epi32(rsh),
+          _mm512_set1_epi32(mask),
+          _mm512_set1_epi32(mask >> 1),
+          lsh != 0};
+}
+
+// TFLite MultiplyByQuantizedMultiplier on 16 lanes (double rounding).
+// SaturatingRoundingDoublingHighMul is floor((x * m + 2^30) / 2^31) for every
+// x when m >= 0 (the saturating case needs m = INT32_MIN); its low 32 bits are
+// bits 31..62 of the 64-bit sum, so a logical shift suffices.
+inline __m512i multiply_by_quantized_multiplier(__m512i acc, const QVec& v) {
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
+  const __m512i x = v.any_lsh ? _mm512_sllv_epi32(acc, v.lsh) : acc;
+  __m512i even = _mm512_mul_epi32(x, v.mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), v.mult_odd);
+  even = _mm512_srli_epi64(_mm512_add_epi64(even, nudge), 31);
+  odd = _mm512_slli_epi64(_mm512_add_epi64(odd, nudge), 1);
+  const __m512i high = _mm512_mask_blend_epi32(0xAAAA, even, odd);
+  // RoundingDivideByPOT: ties away from zero (the threshold is one higher for
+  // negative values).
+  const __m512i rem = _mm512_and_si512(high, v.mask);
+  const __m512i thr = _mm512_add_epi32(v.half, _mm512_srli_epi32(high, 31));
+  const __m512i r = _mm512_srav_epi32(high, v.rsh);
+  return _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, one);
+}
+
+// Requantization: the above, + zero point, clamped.
+inline __m512i requant(__m512i acc, const QVec& v, __m512i zp, __m512i lo, __m512i hi) {
+  const __m512i r = _mm512_add_epi32(multiply_by_quantized_multiplier(acc, v), zp);
+  return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
+}
+
+inline __mmask16 tail_mask(int remaining) {
+  return remaining >= 16 ? static_cast<__mmask16>(0xFFFF)
+                         : static_cast<__mmask16>((1u << remaining) - 1);
+}
+
+template <bool kSigned>
+inline __m512i load_bytes(const void* p, __mmask16 m) {
+  const __m128i b = _mm_maskz_loadu_epi8(m, p);
+  return kSigned ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+}
+
+}  // namespace
+}  // namespace edgebench::cpu::int8
