@@ -40,4 +40,9 @@ bool is_pointwise(const Int8ConvPlan& p);
 // products requantized while they are still in the cache.
 void emit_int8_conv_banded(Lowering& L, const Node& n, const Int8ConvPlan& plan);
 
+// Our own int8 GEMM (int8_gemm.h), products and requantization in one pass;
+// only where int8_gemm_available().
+bool int8_gemm_available();
+void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan);
+
 }  // namespace edgebench::cpu

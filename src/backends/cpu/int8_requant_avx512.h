@@ -62,6 +62,31 @@ inline __m512i multiply_by_quantized_multiplier(__m512i acc, const QVec& v) {
   return _mm512_mask_add_epi32(r, _mm512_cmpgt_epi32_mask(rem, thr), r, one);
 }
 
+// The same result + zero point, for channels whose shift is a right shift of
+// 1..20 (fused_requant_table() says which), in 12 operations instead of 15:
+// the doubling high multiply's rounding, TFLite's rounding divide (ties away
+// from zero) and the zero point collapse into one 64-bit rounding shift,
+//   (x m + 2^30 + 2^(30+e) + zp 2^(31+e) - 2^31 [x m < -2^30]) >> (31 + e)
+// (floor(floor(a / b) + n) / c) = floor((a + n b) / (b c)); x m < -2^30 is
+// exactly when the high multiply is negative). t: this vector's block of the
+// table, [add even lanes, add odd lanes, shift even, shift odd] x 8 int64; the
+// odd lanes shift by e - 1 so that their result lands in the high dword.
+inline __m512i requant_fused(__m512i x, __m512i mult, __m512i mult_odd, const int64_t* t) {
+  const __m512i limit = _mm512_set1_epi64(-(int64_t{1} << 30));
+  const __m512i two31 = _mm512_set1_epi64(int64_t{1} << 31);
+  __m512i even = _mm512_mul_epi32(x, mult);
+  __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult_odd);
+  const __mmask8 neg_even = _mm512_cmplt_epi64_mask(even, limit);
+  const __mmask8 neg_odd = _mm512_cmplt_epi64_mask(odd, limit);
+  even = _mm512_add_epi64(even, _mm512_loadu_si512(t));
+  odd = _mm512_add_epi64(odd, _mm512_loadu_si512(t + 8));
+  even = _mm512_mask_sub_epi64(even, neg_even, even, two31);
+  odd = _mm512_mask_sub_epi64(odd, neg_odd, odd, two31);
+  even = _mm512_srav_epi64(even, _mm512_loadu_si512(t + 16));
+  odd = _mm512_srav_epi64(odd, _mm512_loadu_si512(t + 24));
+  return _mm512_mask_blend_epi32(0xAAAA, even, odd);
+}
+
 // Requantization: the above, + zero point, clamped.
 inline __m512i requant(__m512i acc, const QVec& v, __m512i zp, __m512i lo, __m512i hi) {
   const __m512i r = _mm512_add_epi32(multiply_by_quantized_multiplier(acc, v), zp);

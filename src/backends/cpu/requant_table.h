@@ -29,6 +29,24 @@ class RequantTable {
       left_shifts_ |= lsh_[c] != 0;
     }
   }
+  // requant_fused()'s table (int8_requant_avx512.h) for this zero point:
+  // per block of 16 channels, 8 int64 each of the even and odd channels'
+  // additive constants, then of their shifts. Empty unless every channel has
+  // no left shift and a right shift of 1..20 (the 64-bit sum cannot overflow).
+  std::vector<int64_t> fused(int32_t zero_point) const {
+    const size_t blocks = mult_.size() / kChannelPad;
+    std::vector<int64_t> t(blocks * 32, 0);
+    for (size_t c = 0; c < blocks * kChannelPad; ++c) {
+      const bool used = mult_[c] != 0;
+      const int64_t e = used ? rsh_[c] : 1;
+      if (used && (lsh_[c] != 0 || e < 1 || e > 20)) return {};
+      const size_t block = c / 16, lane = c % 16 / 2, odd = c % 2;
+      t[block * 32 + odd * 8 + lane] =
+          (int64_t{1} << 30) + (int64_t{1} << (30 + e)) + (int64_t{zero_point} << (31 + e));
+      t[block * 32 + 16 + odd * 8 + lane] = odd ? e - 1 : 31 + e;
+    }
+    return t;
+  }
   Requant view(int32_t zero_point, int32_t act_min, int32_t act_max) const {
     Requant q;
     q.multiplier = mult_.data();

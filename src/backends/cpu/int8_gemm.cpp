@@ -1,0 +1,42 @@
+// Weight packing and kernel choice for the int8 GEMM (int8_gemm.h).
+#include "backends/cpu/int8_gemm.h"
+
+#include <algorithm>
+#include <dnnl.hpp>
+
+namespace edgebench::cpu::int8 {
+
+std::vector<int8_t> pack_gemm_weights(const int8_t* w, int n, int k) {
+  const int groups = (k + 3) / 4;
+  const int blocks = (n + kGemmBlock - 1) / kGemmBlock;
+  std::vector<int8_t> packed(static_cast<size_t>(blocks) * groups * kGemmBlock * 4, 0);
+  size_t at = 0;
+  for (int block = 0; block < blocks; ++block) {
+    const int first = block * kGemmBlock;
+    const int vectors = (std::min(kGemmBlock, n - first) + 15) / 16;
+    for (int g = 0; g < groups; ++g)
+      for (int lane = 0; lane < vectors * 16; ++lane, at += 4)
+        for (int j = 0; j < 4; ++j) {
+          const int ch = first + lane, kk = g * 4 + j;
+          if (ch < n && kk < k) packed[at + j] = w[static_cast<int64_t>(ch) * k + kk];
+        }
+  }
+  packed.resize(at);
+  return packed;
+}
+
+GemmFn gemm_u8s8() {
+  static const GemmFn fn = [] {
+    // Same cap as the other int8 kernels: ONEDNN_MAX_CPU_ISA below AVX-512 turns it off.
+    const auto isa = dnnl::get_effective_cpu_isa();
+    const bool allowed = isa == dnnl::cpu_isa::avx512_core_vnni ||
+                         isa == dnnl::cpu_isa::avx512_core_bf16 ||
+                         isa == dnnl::cpu_isa::avx512_core_amx;
+    const bool cpu = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                     __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
+    return allowed && cpu ? gemm_u8s8_avx512vnni() : nullptr;
+  }();
+  return fn;
+}
+
+}  // namespace edgebench::cpu::int8

@@ -1,0 +1,204 @@
+// Quantized convolutions and fully-connected layers on our own int8 GEMM
+// (int8_gemm.h), where the CPU has AVX512-VNNI. Same algebra as
+// lower_conv_int8.cpp (the plan's correction table and window sums); the
+// products and the requantization happen in one pass, so no int32 tensor is
+// written.
+//
+// A pointwise convolution (1x1, stride 1, unpadded) with in_c a multiple of 4
+// reads its NHWC input as the GEMM's A directly. Every other convolution
+// copies bands of rows into an im2col buffer per thread first (K in the
+// weights' (fy, fx, ic) order, taps outside the image as raw 0 like oneDNN's
+// zero padding, K padded to a multiple of 4).
+//
+// int8 activations go through vpdpbusd as x + 128: the extra 128 * sum_k w per
+// channel (over all taps: padding counts too, as 0 + 128) is folded into the
+// correction table here.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "backends/cpu/conv_int8_plan.h"
+#include "backends/cpu/int8_gemm.h"
+#include "backends/cpu/lowerers.h"
+
+namespace edgebench::cpu {
+namespace {
+
+constexpr int kTileRows = 6;
+constexpr int64_t kIm2colBandBytes = 64 << 10;
+
+struct GemmConv {
+  int8::Geometry geo;
+  bool im2col = false;
+  int64_t k_bytes = 0;  // K padded to a multiple of 4
+  int64_t band = 0;     // rows per parallel work item
+  int workers = 1;
+  std::vector<int8_t> packed;
+  std::shared_ptr<Int8ConvData> data;
+  std::vector<int64_t> fused;  // the requantization's fast form, when it applies
+  int8::GemmFn fn = nullptr;
+};
+
+// Rows [r0, r1) of the im2col matrix: for each output pixel, its window's
+// input bytes in (fy, fx, ic) order.
+void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64_t r1) {
+  const int8::Geometry& g = c.geo;
+  const int64_t row_bytes = static_cast<int64_t>(g.filter_w) * g.in_c;
+  for (int64_t p = r0; p < r1; ++p) {
+    uint8_t* dst = out + (p - r0) * c.k_bytes;
+    const int b = static_cast<int>(p / (static_cast<int64_t>(g.out_h) * g.out_w));
+    const int oy = static_cast<int>(p / g.out_w % g.out_h), ox = static_cast<int>(p % g.out_w);
+    const int ix0 = ox * g.stride_w - g.pad_left;
+    const bool columns_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.filter_w <= g.in_w;
+    for (int fy = 0; fy < g.filter_h; ++fy, dst += row_bytes) {
+      const int iy = oy * g.stride_h - g.pad_top + fy * g.dilation_h;
+      if (iy < 0 || iy >= g.in_h) {
+        std::memset(dst, 0, static_cast<size_t>(row_bytes));
+        continue;
+      }
+      const uint8_t* src = x + ((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w) * g.in_c;
+      if (columns_inside) {  // the filter row's pixels are adjacent in NHWC
+        std::memcpy(dst, src + static_cast<int64_t>(ix0) * g.in_c, static_cast<size_t>(row_bytes));
+        continue;
+      }
+      for (int fx = 0; fx < g.filter_w; ++fx) {
+        const int ix = ix0 + fx * g.dilation_w;
+        uint8_t* d = dst + static_cast<int64_t>(fx) * g.in_c;
+        if (ix < 0 || ix >= g.in_w)
+          std::memset(d, 0, static_cast<size_t>(g.in_c));
+        else
+          std::memcpy(d, src + static_cast<int64_t>(ix) * g.in_c, static_cast<size_t>(g.in_c));
+      }
+    }
+    const int64_t k = row_bytes * g.filter_h;
+    std::memset(out + (p - r0) * c.k_bytes + k, 0, static_cast<size_t>(c.k_bytes - k));
+  }
+}
+
+}  // namespace
+
+// EDGEBENCH_CPU_INT8_GEMM=0 keeps oneDNN's int8 convolution (for comparisons).
+bool int8_gemm_available() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("EDGEBENCH_CPU_INT8_GEMM");
+    return !(env && std::string(env) == "0");
+  }();
+  return enabled && int8::gemm_u8s8() != nullptr;
+}
+
+void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
+  const int8::Geometry& geo = plan.geo;
+  const int oc = geo.out_c;
+  const int64_t pixels = plan.pixels;
+  const int64_t k = static_cast<int64_t>(geo.filter_h) * geo.filter_w * geo.in_c;
+
+  auto conv = std::make_shared<GemmConv>();
+  conv->geo = geo;
+  conv->fn = int8::gemm_u8s8();
+  conv->im2col = !is_pointwise(plan) || geo.in_c % 4 != 0;
+  conv->k_bytes = (k + 3) / 4 * 4;
+  conv->packed = int8::pack_gemm_weights(plan.wq.data(), oc, static_cast<int>(k));
+
+  // The plan's table, plus the int8 flip's constant, with its own row pointers.
+  auto data = std::make_shared<Int8ConvData>(*plan.data);
+  if (!plan.u8) {
+    std::vector<int64_t> wsum(static_cast<size_t>(oc), 0);
+    for (int c = 0; c < oc; ++c)
+      for (int64_t i = 0; i < k; ++i) wsum[c] += plan.wq[static_cast<size_t>(c * k + i)];
+    const size_t row =
+        (static_cast<size_t>(oc) + int8::kChannelPad - 1) / int8::kChannelPad * int8::kChannelPad;
+    for (size_t r = 0; r < data->table.size() / row; ++r)
+      for (int c = 0; c < oc; ++c)
+        data->table[r * row + c] =
+            static_cast<int32_t>(data->table[r * row + c] - 128 * wsum[static_cast<size_t>(c)]);
+  }
+  for (size_t p = 0; p < data->row_of_pixel.size(); ++p)
+    data->row_of_pixel[p] =
+        data->table.data() + (plan.data->row_of_pixel[p] - plan.data->table.data());
+  conv->data = data;
+  conv->fused = data->multipliers.fused(data->output_zero_point);
+
+  // Work split: bands of rows, at least two per thread where the image allows.
+  const int threads = L.threads();
+  const bool parallel = threads > 1 && pixels * oc * k >= int8::kMinParallelWork;
+  int64_t band = conv->im2col ? kIm2colBandBytes / conv->k_bytes : pixels;
+  if (parallel) band = std::min(band, pixels / (2 * threads));
+  band = std::max<int64_t>(kTileRows, band / kTileRows * kTileRows);
+  conv->band = std::min(band, pixels);
+  conv->workers = parallel ? threads : 1;
+
+  const int src = L.input_plain(n.inputs[0]);
+  const int sums = plan.d != 0 ? L.new_buffer(static_cast<size_t>(pixels) * sizeof(int32_t)) : -1;
+  const size_t cols_bytes = static_cast<size_t>(conv->band * conv->k_bytes);
+  const int cols =
+      conv->im2col ? L.new_buffer(cols_bytes * static_cast<size_t>(conv->workers)) : -1;
+  const int out = L.new_plain_output(n.outputs[0]);
+  const int8::Kernels& kern = int8::int8_kernels();
+  const std::string type = plan.u8 ? "u8_" : "i8_";
+
+  if (sums >= 0) {
+    Step& s = L.add_step("cpu:window_sums_" + type + kern.isa);
+    s.uses = {src, sums};
+    const int32_t d = plan.d;
+    const bool u8 = plan.u8;
+    s.make_fn = [geo, d, u8, src, sums, &kern](const BufferPtrs& ptrs) -> std::function<void()> {
+      int8::WindowSumArgs a;
+      a.g = geo;
+      a.x = ptrs[static_cast<size_t>(src)];
+      a.sums = reinterpret_cast<int32_t*>(ptrs[static_cast<size_t>(sums)]);
+      a.scale = d;
+      auto fn = u8 ? kern.window_sums_u8 : kern.window_sums_s8;
+      return [fn, a] { fn(a); };
+    };
+  }
+
+  Step& s = L.add_step("cpu:gemm_" + type + "avx512vnni" + (conv->im2col ? " (im2col)" : ""));
+  s.uses = {src, out};
+  if (sums >= 0) s.uses.push_back(sums);
+  if (cols >= 0) s.uses.push_back(cols);
+  const bool u8 = plan.u8;
+  s.make_fn = [conv, u8, pixels, oc, src, sums, cols, out,
+               cols_bytes](const BufferPtrs& ptrs) -> std::function<void()> {
+    int8::GemmArgs a;
+    a.a = reinterpret_cast<const uint8_t*>(ptrs[static_cast<size_t>(src)]);
+    a.lda = conv->geo.in_c;
+    a.m = pixels;
+    a.k_groups = static_cast<int>(conv->k_bytes / 4);
+    a.b = conv->packed.data();
+    a.n = oc;
+    a.signed_a = !u8;
+    a.signed_c = !u8;
+    a.channel_add = conv->data->row_of_pixel.data();
+    a.pixel_add =
+        sums >= 0 ? reinterpret_cast<const int32_t*>(ptrs[static_cast<size_t>(sums)]) : nullptr;
+    a.q = conv->data->requant();
+    a.fused = conv->fused.empty() ? nullptr : conv->fused.data();
+    a.c = reinterpret_cast<uint8_t*>(ptrs[static_cast<size_t>(out)]);
+    uint8_t* col_base =
+        cols >= 0 ? reinterpret_cast<uint8_t*>(ptrs[static_cast<size_t>(cols)]) : nullptr;
+    return [conv, a, col_base, cols_bytes] {
+      const int64_t bands = (a.m + conv->band - 1) / conv->band;
+#pragma omp parallel for schedule(static) num_threads(conv->workers) if (conv->workers > 1)
+      for (int64_t i = 0; i < bands; ++i) {
+        const int64_t r0 = i * conv->band, r1 = std::min(a.m, r0 + conv->band);
+        if (!conv->im2col) {
+          conv->fn(a, r0, r1);
+          continue;
+        }
+        uint8_t* buf = col_base + static_cast<size_t>(omp_get_thread_num()) * cols_bytes;
+        im2col(*conv, a.a, buf, r0, r1);
+        int8::GemmArgs band = a;
+        band.a = buf;
+        band.lda = conv->k_bytes;
+        band.a_first_row = r0;
+        conv->fn(band, r0, r1);
+      }
+    };
+  };
+}
+
+}  // namespace edgebench::cpu
