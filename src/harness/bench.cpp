@@ -76,27 +76,36 @@ BenchResult bench_session(Session& s, const BenchOptions& opt, BenchResult r) {
 
   if (opt.op_profile) {
     const Graph& g = s.graph();
-    std::vector<double> total(g.nodes.size(), 0.0);
+    // Per node, every run's time: the median and the minimum resist a busy
+    // machine better than the mean.
+    std::vector<std::vector<double>> per_node(g.nodes.size());
     std::vector<NodeTiming> timings;
     std::vector<void*> out_ptrs;
     for (auto& o : outputs) out_ptrs.push_back(o.data());
-    const int profile_runs = std::max(1, std::min(r.runs, 20));
+    const int profile_runs = std::max(1, std::min(r.runs, 100));
     for (int i = 0; i < profile_runs; ++i) {
       timings.clear();
       s.compiled().run_profiled(in_ptrs, out_ptrs, timings);
+      std::vector<double> run(g.nodes.size(), 0.0);
       for (const auto& t : timings)
-        if (t.node < total.size()) total[t.node] += t.ms;
+        if (t.node < run.size()) run[t.node] += t.ms;
+      for (size_t n = 0; n < run.size(); ++n) per_node[n].push_back(run[n]);
     }
     auto kernels = s.compiled().kernel_names();
-    double sum = std::accumulate(total.begin(), total.end(), 0.0);
+    double sum = 0;
+    for (const auto& v : per_node) sum += std::accumulate(v.begin(), v.end(), 0.0);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
+      const std::vector<double>& v = per_node[i];
+      const double total = std::accumulate(v.begin(), v.end(), 0.0);
       OpProfileRow row;
       row.node = i;
       row.op = std::string(op_name(g.nodes[i].op));
       row.name = g.nodes[i].name;
       row.kernel = i < kernels.size() ? kernels[i] : "";
-      row.mean_ms = total[i] / profile_runs;
-      row.share = sum > 0 ? total[i] / sum : 0;
+      row.mean_ms = total / profile_runs;
+      row.p50_ms = percentile(v, 50);
+      row.min_ms = *std::min_element(v.begin(), v.end());
+      row.share = sum > 0 ? total / sum : 0;
       r.op_profile.push_back(row);
     }
     std::stable_sort(
@@ -199,6 +208,8 @@ nlohmann::json bench_json(const BenchResult& r) {
                       {"name", p.name},
                       {"kernel", p.kernel},
                       {"mean_ms", p.mean_ms},
+                      {"p50_ms", p.p50_ms},
+                      {"min_ms", p.min_ms},
                       {"share", p.share}});
     j["op_profile"] = rows;
   }
@@ -219,12 +230,13 @@ std::string bench_text(const BenchResult& r) {
           r.precision, r.precision_mode, r.runs, r.options.warmup, r.load_s, r.p50_ms, r.p90_ms,
           r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib, r.macs / 1e6);
   if (!r.op_profile.empty()) {
-    s += "\n| rank | node | operator | kernel | name | ms | share "
-         "|\n|---:|---:|---|---|---|---:|---:|\n";
+    s += "\n| rank | node | operator | kernel | name | mean ms | p50 ms | min ms | share "
+         "|\n|---:|---:|---|---|---|---:|---:|---:|---:|\n";
     int rank = 1;
     for (const auto& p : r.op_profile)
-      s += fmt::format("| {} | {} | {} | {} | {} | {:.3f} | {:.1f}% |\n", rank++, p.node, p.op,
-                       p.kernel, p.name, p.mean_ms, 100 * p.share);
+      s +=
+          fmt::format("| {} | {} | {} | {} | {} | {:.3f} | {:.3f} | {:.3f} | {:.1f}% |\n", rank++,
+                      p.node, p.op, p.kernel, p.name, p.mean_ms, p.p50_ms, p.min_ms, 100 * p.share);
   }
   return s;
 }

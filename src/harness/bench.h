@@ -27,7 +27,7 @@ struct BenchOptions {
 struct OpProfileRow {
   size_t node = 0;
   std::string op, name, kernel;
-  double mean_ms = 0, share = 0;
+  double mean_ms = 0, p50_ms = 0, min_ms = 0, share = 0;
 };
 
 struct BenchResult {
