@@ -39,6 +39,7 @@ constexpr KernelEntry kKernels[] = {
     {"binary_f32", binary_f32_supports, lower_binary_f32},
     {"softmax_f32", softmax_f32_supports, lower_softmax_f32},
     {"reshape", reshape_supports, lower_reshape},
+    {"transpose", transpose_supports, lower_transpose},
     {"conv_int8", conv_int8_supports, lower_conv_int8},
     {"depthwise_int8", depthwise_int8_supports, lower_depthwise_int8},
     {"add_int8", add_int8_supports, lower_add_int8},

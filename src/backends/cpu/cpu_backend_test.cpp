@@ -190,6 +190,32 @@ TEST_P(CpuOps, FallbackOperatorsOnBlockedProducers) {
   expect_matches_reference(b.build({p}), 1e-4, GetParam());
 }
 
+TEST_P(CpuOps, TransposeAnyPermutationAndType) {
+  // Byte-exact against the reference: f32 and uint8, ranks 2 to 5.
+  const std::vector<std::pair<Shape, std::vector<int>>> cases = {
+      {{7, 5}, {1, 0}},
+      {{2, 3, 4}, {2, 0, 1}},
+      {{1, 3, 9, 11}, {0, 2, 3, 1}},
+      {{2, 3, 1, 4, 5}, {4, 1, 3, 0, 2}}};
+  for (const DType dt : {kF32, DType::kU8})
+    for (const auto& [shape, perm] : cases) {
+      GraphBuilder b;
+      const QuantParams q = dt == kF32 ? QuantParams{} : ref::testing::per_tensor(0.5f, 3);
+      const int x = b.input(dt, shape, q);
+      Shape out(shape.size());
+      for (size_t i = 0; i < perm.size(); ++i) out[i] = shape[static_cast<size_t>(perm[i])];
+      const int t = b.tensor(dt, out, q);
+      TransposeAttrs ta;
+      ta.perm = perm;
+      b.node(OpType::kTranspose, {x}, t, ta);
+      const Graph g = b.build({t});
+      const auto in = testing::make_inputs(g);
+      EXPECT_EQ(testing::run_backend(g, "cpu", in, GetParam()),
+                testing::run_backend(g, "reference", in))
+          << "rank " << shape.size();
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, CpuOps, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& i) {
                            return std::to_string(i.param) + "thread";

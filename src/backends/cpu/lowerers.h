@@ -51,6 +51,8 @@ void lower_softmax_f32(Lowering& L, const Node& n);
 // Reshape: an alias of the (plain) input buffer.
 bool reshape_supports(const Graph& g, const Node& n);
 void lower_reshape(Lowering& L, const Node& n);
+bool transpose_supports(const Graph& g, const Node& n);
+void lower_transpose(Lowering& L, const Node& n);
 
 // Quantized (u8/i8) Conv2D and FullyConnected: oneDNN int8 products into s32,
 // then TFLite's requantization in our own epilogue (bit-exact).
