@@ -35,7 +35,7 @@ constexpr KernelEntry kKernels[] = {
     {"fully_connected_f32", fully_connected_f32_supports, lower_fully_connected_f32},
     {"pool_f32", pool_f32_supports, lower_pool_f32},
     {"mean_f32", mean_f32_supports, lower_mean_f32},
-    {"concat_f32", concat_f32_supports, lower_concat_f32},
+    {"concat", concat_supports, lower_concat},
     {"binary_f32", binary_f32_supports, lower_binary_f32},
     {"softmax_f32", softmax_f32_supports, lower_softmax_f32},
     {"reshape", reshape_supports, lower_reshape},

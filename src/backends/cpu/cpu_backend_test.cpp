@@ -216,6 +216,33 @@ TEST_P(CpuOps, TransposeAnyPermutationAndType) {
     }
 }
 
+TEST_P(CpuOps, QuantizedConcat) {
+  // Byte-exact against the reference: same quantization everywhere (a byte
+  // copy on oneDNN) and one input quantized differently (requantized by the
+  // reference kernel), uint8 and int8, on the channel axis and another.
+  for (const DType dt : {DType::kU8, DType::kI8})
+    for (const bool same : {true, false})
+      for (const int axis : {3, 1}) {
+        GraphBuilder b;
+        const QuantParams q = ref::testing::per_tensor(0.1f, dt == DType::kU8 ? 100 : -5);
+        const QuantParams other = same ? q : ref::testing::per_tensor(0.07f, 3);
+        const int x0 = b.input(dt, {1, 4, 5, 3}, q);
+        const int x1 = b.input(dt, {1, 4, 5, 3}, other);
+        const int x2 = b.input(dt, {1, 4, 5, 3}, q);
+        Shape out = {1, 4, 5, 3};
+        out[static_cast<size_t>(axis)] *= 3;
+        const int y = b.tensor(dt, out, q);
+        ConcatAttrs ca;
+        ca.axis = axis;
+        b.node(OpType::kConcat, {x0, x1, x2}, y, ca);
+        const Graph g = b.build({y});
+        const auto in = testing::make_inputs(g);
+        EXPECT_EQ(testing::run_backend(g, "cpu", in, GetParam()),
+                  testing::run_backend(g, "reference", in))
+            << (same ? "same" : "mixed") << " quantization, axis " << axis;
+      }
+}
+
 INSTANTIATE_TEST_SUITE_P(Threads, CpuOps, ::testing::Values(1, 2),
                          [](const ::testing::TestParamInfo<int>& i) {
                            return std::to_string(i.param) + "thread";

@@ -38,6 +38,8 @@ TEST(CpuPoolInt8, BitExactWithReference) {
       {OpType::kAveragePool2D, 3, 1, 9, 9, {1, 1, 1, 1}, true, ActivationKind::kNone},
       {OpType::kAveragePool2D, 3, 2, 9, 4, {0, 0, 0, 0}, false, ActivationKind::kRelu6},
       {OpType::kAveragePool2D, 7, 1, 7, 1, {0, 0, 0, 0}, false, ActivationKind::kNone},
+      // A 2304-tap window: the float division's exactness bound in use.
+      {OpType::kAveragePool2D, 48, 1, 48, 1, {0, 0, 0, 0}, false, ActivationKind::kNone},
       {OpType::kMaxPool2D, 3, 2, 9, 4, {0, 0, 0, 0}, false, ActivationKind::kNone},
       {OpType::kMaxPool2D, 3, 1, 8, 8, {1, 1, 1, 1}, false, ActivationKind::kRelu},
       {OpType::kMaxPool2D, 2, 2, 7, 4, {0, 0, 1, 1}, false, ActivationKind::kNone},

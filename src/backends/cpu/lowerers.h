@@ -37,8 +37,8 @@ bool mean_f32_supports(const Graph& g, const Node& n);
 void lower_mean_f32(Lowering& L, const Node& n);
 
 // f32 Concat (oneDNN concat, any layout in, the library's layout out).
-bool concat_f32_supports(const Graph& g, const Node& n);
-void lower_concat_f32(Lowering& L, const Node& n);
+bool concat_supports(const Graph& g, const Node& n);
+void lower_concat(Lowering& L, const Node& n);
 
 // f32 Add/Sub/Mul/Div of same-shaped tensors (oneDNN binary).
 bool binary_f32_supports(const Graph& g, const Node& n);
