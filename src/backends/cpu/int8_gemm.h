@@ -35,7 +35,7 @@ struct GemmArgs {
   bool signed_a = false;                        // A holds int8: flipped to uint8 in the kernel
   bool signed_c = false;                        // C is int8 (else uint8)
   const int32_t* const* channel_add = nullptr;  // per row, a row of (padded) channels
-  const int32_t* pixel_add = nullptr;           // [m], or nullptr
+  const int32_t* pixel_add = nullptr;           // per row of A (from a_first_row), or nullptr
   Requant q;
   const int64_t* fused = nullptr;  // RequantTable::fused() for q's zero point, or nullptr
   uint8_t* c = nullptr;            // [m][n]

@@ -45,7 +45,8 @@ inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
 #define EB_INIT(r)                                                                          \
   if constexpr (kMr > r) {                                                                  \
     const int32_t* add = g.channel_add[row + r] + c0;                                       \
-    const __m512i pix = g.pixel_add ? _mm512_set1_epi32(g.pixel_add[row + r]) : zero;       \
+    const __m512i pix =                                                                     \
+        g.pixel_add ? _mm512_set1_epi32(g.pixel_add[row + r - g.a_first_row]) : zero;       \
     acc##r##0 = _mm512_add_epi32(_mm512_loadu_si512(add), pix);                             \
     if constexpr (kNv > 1) acc##r##1 = _mm512_add_epi32(_mm512_loadu_si512(add + 16), pix); \
     if constexpr (kNv > 2) acc##r##2 = _mm512_add_epi32(_mm512_loadu_si512(add + 32), pix); \
@@ -86,7 +87,8 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   EB_ROW_ACC(4);
   EB_ROW_ACC(5);
   EB_INIT(0)
-  EB_INIT(1) EB_INIT(2) EB_INIT(3) EB_INIT(4) EB_INIT(5) const uint8_t* a =
+  EB_INIT(1)
+  EB_INIT(2) EB_INIT(3) EB_INIT(4) EB_INIT(5) const uint8_t* a =
       g.a + (row - g.a_first_row) * g.lda;
   const __m512i flip = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
   for (int k = 0; k < g.k_groups; ++k, b += kNv * 64) {
@@ -118,10 +120,11 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
     EB_STORE64(0) EB_STORE64(1) EB_STORE64(2) EB_STORE64(3) EB_STORE64(4) EB_STORE64(5) return;
   }
   EB_STORE(0, 0)
-  EB_STORE(0, 1) EB_STORE(0, 2) EB_STORE(0, 3) EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2)
-      EB_STORE(1, 3) EB_STORE(2, 0) EB_STORE(2, 1) EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0)
-          EB_STORE(3, 1) EB_STORE(3, 2) EB_STORE(3, 3) EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2)
-              EB_STORE(4, 3) EB_STORE(5, 0) EB_STORE(5, 1) EB_STORE(5, 2) EB_STORE(5, 3)
+  EB_STORE(0, 1)
+  EB_STORE(0, 2) EB_STORE(0, 3) EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3)
+      EB_STORE(2, 0) EB_STORE(2, 1) EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0) EB_STORE(3, 1)
+          EB_STORE(3, 2) EB_STORE(3, 3) EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3)
+              EB_STORE(5, 0) EB_STORE(5, 1) EB_STORE(5, 2) EB_STORE(5, 3)
 }
 #undef EB_ROW_ACC
 #undef EB_INIT

@@ -281,9 +281,7 @@ void emit_whole_image(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
 
 void lower_conv_int8(Lowering& L, const Node& n) {
   const Int8ConvPlan plan = plan_int8_conv(L.graph(), n);
-  // A first layer's 3 channels make im2col rows of scattered 3-byte pieces:
-  // oneDNN's direct convolution is faster there.
-  if (int8_gemm_available() && plan.geo.in_c % 4 == 0)
+  if (int8_gemm_available())
     emit_int8_conv_gemm(L, n, plan);
   else if (is_pointwise(plan))
     emit_int8_conv_banded(L, n, plan);

@@ -43,15 +43,35 @@ struct GemmConv {
   int8::GemmFn fn = nullptr;
 };
 
+// Copies n <= 16 bytes as one 16-byte move when the source has 16 readable
+// bytes (the destination always has: kColsSlack): a first layer's filter rows
+// are 9 bytes, and a memcpy call per row would cost more than the copy.
+constexpr size_t kColsSlack = 16;
+inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n, const uint8_t* src_end) {
+  if (src + 16 <= src_end)
+    std::memcpy(dst, src, 16);
+  else
+    std::memcpy(dst, src, n);
+}
+
 // Rows [r0, r1) of the im2col matrix: for each output pixel, its window's
-// input bytes in (fy, fx, ic) order.
-void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64_t r1) {
+// input bytes in (fy, fx, ic) order. Bytes written past a row's end are
+// overwritten by the next row or land in the padding. With `sums`, also each
+// row's byte sum times d: the window sums of the zero-point correction (taps
+// outside the image are 0 here, as there).
+void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64_t r1,
+            int32_t* sums, int32_t d, bool signed_x) {
   const int8::Geometry& g = c.geo;
   const int64_t row_bytes = static_cast<int64_t>(g.filter_w) * g.in_c;
+  const uint8_t* x_end = x + static_cast<int64_t>(g.batch) * g.in_h * g.in_w * g.in_c;
+  const bool small = row_bytes <= 16;
+  // The pixel's coordinates, stepped rather than divided out per pixel.
+  int ox = static_cast<int>(r0 % g.out_w);
+  int oy = static_cast<int>(r0 / g.out_w % g.out_h);
+  int b = static_cast<int>(r0 / (static_cast<int64_t>(g.out_h) * g.out_w));
   for (int64_t p = r0; p < r1; ++p) {
-    uint8_t* dst = out + (p - r0) * c.k_bytes;
-    const int b = static_cast<int>(p / (static_cast<int64_t>(g.out_h) * g.out_w));
-    const int oy = static_cast<int>(p / g.out_w % g.out_h), ox = static_cast<int>(p % g.out_w);
+    uint8_t* const row = out + (p - r0) * c.k_bytes;
+    uint8_t* dst = row;
     const int ix0 = ox * g.stride_w - g.pad_left;
     const bool columns_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.filter_w <= g.in_w;
     for (int fy = 0; fy < g.filter_h; ++fy, dst += row_bytes) {
@@ -62,20 +82,35 @@ void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64
       }
       const uint8_t* src = x + ((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w) * g.in_c;
       if (columns_inside) {  // the filter row's pixels are adjacent in NHWC
-        std::memcpy(dst, src + static_cast<int64_t>(ix0) * g.in_c, static_cast<size_t>(row_bytes));
+        const uint8_t* from = src + static_cast<int64_t>(ix0) * g.in_c;
+        if (small)
+          copy_small(dst, from, static_cast<size_t>(row_bytes), x_end);
+        else
+          std::memcpy(dst, from, static_cast<size_t>(row_bytes));
         continue;
       }
       for (int fx = 0; fx < g.filter_w; ++fx) {
         const int ix = ix0 + fx * g.dilation_w;
-        uint8_t* d = dst + static_cast<int64_t>(fx) * g.in_c;
+        uint8_t* dd = dst + static_cast<int64_t>(fx) * g.in_c;
         if (ix < 0 || ix >= g.in_w)
-          std::memset(d, 0, static_cast<size_t>(g.in_c));
+          std::memset(dd, 0, static_cast<size_t>(g.in_c));
         else
-          std::memcpy(d, src + static_cast<int64_t>(ix) * g.in_c, static_cast<size_t>(g.in_c));
+          std::memcpy(dd, src + static_cast<int64_t>(ix) * g.in_c, static_cast<size_t>(g.in_c));
       }
     }
-    const int64_t k = row_bytes * g.filter_h;
-    std::memset(out + (p - r0) * c.k_bytes + k, 0, static_cast<size_t>(c.k_bytes - k));
+    for (int64_t k = row_bytes * g.filter_h; k < c.k_bytes; ++k) row[k] = 0;
+    if (sums) {
+      int32_t sum = 0;
+      if (signed_x)
+        for (int64_t k = 0; k < c.k_bytes; ++k) sum += static_cast<int8_t>(row[k]);
+      else
+        for (int64_t k = 0; k < c.k_bytes; ++k) sum += row[k];
+      sums[p - r0] = static_cast<int32_t>(static_cast<uint32_t>(sum) * static_cast<uint32_t>(d));
+    }
+    if (++ox == g.out_w) {
+      ox = 0;
+      if (++oy == g.out_h) oy = 0, ++b;
+    }
   }
 }
 
@@ -132,18 +167,24 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
   conv->workers = parallel ? threads : 1;
 
   const int src = L.input_plain(n.inputs[0]);
-  const int sums = plan.d != 0 ? L.new_buffer(static_cast<size_t>(pixels) * sizeof(int32_t)) : -1;
-  const size_t cols_bytes = static_cast<size_t>(conv->band * conv->k_bytes);
+  // Window sums: of the whole image by their own kernel for a direct GEMM;
+  // per band from the im2col rows otherwise (after each thread's im2col part).
+  const int32_t d = plan.d;
+  const size_t sums_bytes = static_cast<size_t>(conv->im2col ? conv->band : pixels) * 4;
+  const int sums =
+      d != 0 ? L.new_buffer(sums_bytes * static_cast<size_t>(conv->im2col ? conv->workers : 1))
+             : -1;
+  // Each thread's part: its im2col band, then its window sums.
+  const size_t cols_bytes = static_cast<size_t>(conv->band * conv->k_bytes) + kColsSlack;
   const int cols =
       conv->im2col ? L.new_buffer(cols_bytes * static_cast<size_t>(conv->workers)) : -1;
   const int out = L.new_plain_output(n.outputs[0]);
   const int8::Kernels& kern = int8::int8_kernels();
   const std::string type = plan.u8 ? "u8_" : "i8_";
 
-  if (sums >= 0) {
+  if (sums >= 0 && !conv->im2col) {
     Step& s = L.add_step("cpu:window_sums_" + type + kern.isa);
     s.uses = {src, sums};
-    const int32_t d = plan.d;
     const bool u8 = plan.u8;
     s.make_fn = [geo, d, u8, src, sums, &kern](const BufferPtrs& ptrs) -> std::function<void()> {
       int8::WindowSumArgs a;
@@ -161,8 +202,8 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
   if (sums >= 0) s.uses.push_back(sums);
   if (cols >= 0) s.uses.push_back(cols);
   const bool u8 = plan.u8;
-  s.make_fn = [conv, u8, pixels, oc, src, sums, cols, out,
-               cols_bytes](const BufferPtrs& ptrs) -> std::function<void()> {
+  s.make_fn = [conv, u8, d, pixels, oc, src, sums, cols, out, cols_bytes,
+               sums_bytes](const BufferPtrs& ptrs) -> std::function<void()> {
     int8::GemmArgs a;
     a.a = reinterpret_cast<const uint8_t*>(ptrs[static_cast<size_t>(src)]);
     a.lda = conv->geo.in_c;
@@ -180,7 +221,8 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
     a.c = reinterpret_cast<uint8_t*>(ptrs[static_cast<size_t>(out)]);
     uint8_t* col_base =
         cols >= 0 ? reinterpret_cast<uint8_t*>(ptrs[static_cast<size_t>(cols)]) : nullptr;
-    return [conv, a, col_base, cols_bytes] {
+    std::byte* sum_base = sums >= 0 ? ptrs[static_cast<size_t>(sums)] : nullptr;
+    return [conv, a, d, col_base, cols_bytes, sum_base, sums_bytes] {
       const int64_t bands = (a.m + conv->band - 1) / conv->band;
 #pragma omp parallel for schedule(static) num_threads(conv->workers) if (conv->workers > 1)
       for (int64_t i = 0; i < bands; ++i) {
@@ -189,12 +231,16 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
           conv->fn(a, r0, r1);
           continue;
         }
-        uint8_t* buf = col_base + static_cast<size_t>(omp_get_thread_num()) * cols_bytes;
-        im2col(*conv, a.a, buf, r0, r1);
+        const auto t = static_cast<size_t>(omp_get_thread_num());
+        uint8_t* buf = col_base + t * cols_bytes;
+        int32_t* band_sums =
+            sum_base ? reinterpret_cast<int32_t*>(sum_base + t * sums_bytes) : nullptr;
+        im2col(*conv, a.a, buf, r0, r1, band_sums, d, a.signed_a);
         int8::GemmArgs band = a;
         band.a = buf;
         band.lda = conv->k_bytes;
         band.a_first_row = r0;
+        band.pixel_add = band_sums;
         conv->fn(band, r0, r1);
       }
     };
