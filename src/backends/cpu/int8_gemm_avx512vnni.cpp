@@ -88,8 +88,8 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   EB_ROW_ACC(5);
   EB_INIT(0)
   EB_INIT(1)
-  EB_INIT(2) EB_INIT(3) EB_INIT(4) EB_INIT(5) const uint8_t* a =
-      g.a + (row - g.a_first_row) * g.lda;
+  EB_INIT(2)
+  EB_INIT(3) EB_INIT(4) EB_INIT(5) const uint8_t* a = g.a + (row - g.a_first_row) * g.lda;
   const __m512i flip = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
   for (int k = 0; k < g.k_groups; ++k, b += kNv * 64) {
     const __m512i w0 = _mm512_loadu_si512(b);
@@ -103,13 +103,16 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   // The clamp is the packs' saturation when the range is the whole type.
   const bool clamp = !(kNv == 4 && c0 + 64 <= g.n) || g.q.act_min != (kSignedC ? -128 : 0) ||
                      g.q.act_max != (kSignedC ? 127 : 255);
+  const bool relu = g.q.act_min >= g.q.output_zero_point;
   const auto finish = [&](__m512i s, int v) {
     const int c = c0 + v * 16;
     __m512i y;
-    if constexpr (kFused)
-      y = requant_fused(s, _mm512_loadu_si512(g.q.multiplier + c),
-                        _mm512_loadu_si512(g.q.multiplier + c + 1), g.fused + c * 2);
-    else
+    if constexpr (kFused) {
+      const __m512i m = _mm512_loadu_si512(g.q.multiplier + c);
+      const __m512i m_odd = _mm512_loadu_si512(g.q.multiplier + c + 1);
+      y = relu ? requant_fused<true>(s, m, m_odd, g.fused + c * 2)
+               : requant_fused<false>(s, m, m_odd, g.fused + c * 2);
+    } else
       y = _mm512_add_epi32(multiply_by_quantized_multiplier(s, load_q(g.q, c)), zp);
     return clamp ? _mm512_min_epi32(_mm512_max_epi32(y, lo), hi) : y;
   };
@@ -121,10 +124,11 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   }
   EB_STORE(0, 0)
   EB_STORE(0, 1)
-  EB_STORE(0, 2) EB_STORE(0, 3) EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3)
-      EB_STORE(2, 0) EB_STORE(2, 1) EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0) EB_STORE(3, 1)
-          EB_STORE(3, 2) EB_STORE(3, 3) EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3)
-              EB_STORE(5, 0) EB_STORE(5, 1) EB_STORE(5, 2) EB_STORE(5, 3)
+  EB_STORE(0, 2)
+  EB_STORE(0, 3) EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3) EB_STORE(2, 0)
+      EB_STORE(2, 1) EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0) EB_STORE(3, 1) EB_STORE(3, 2)
+          EB_STORE(3, 3) EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3) EB_STORE(5, 0)
+              EB_STORE(5, 1) EB_STORE(5, 2) EB_STORE(5, 3)
 }
 #undef EB_ROW_ACC
 #undef EB_INIT

@@ -71,17 +71,24 @@ inline __m512i multiply_by_quantized_multiplier(__m512i acc, const QVec& v) {
 // exactly when the high multiply is negative). t: this vector's block of the
 // table, [add even lanes, add odd lanes, shift even, shift odd] x 8 int64; the
 // odd lanes shift by e - 1 so that their result lands in the high dword.
+// kClampsNegative (the activation's minimum is at least the zero point: ReLU,
+// ReLU6) drops the correction: where it applies, the high multiply is
+// negative, so with or without it the result is at most the zero point and
+// clamps to the minimum.
+template <bool kClampsNegative = false>
 inline __m512i requant_fused(__m512i x, __m512i mult, __m512i mult_odd, const int64_t* t) {
-  const __m512i limit = _mm512_set1_epi64(-(int64_t{1} << 30));
-  const __m512i two31 = _mm512_set1_epi64(int64_t{1} << 31);
   __m512i even = _mm512_mul_epi32(x, mult);
   __m512i odd = _mm512_mul_epi32(_mm512_srli_epi64(x, 32), mult_odd);
-  const __mmask8 neg_even = _mm512_cmplt_epi64_mask(even, limit);
-  const __mmask8 neg_odd = _mm512_cmplt_epi64_mask(odd, limit);
+  if constexpr (!kClampsNegative) {
+    const __m512i limit = _mm512_set1_epi64(-(int64_t{1} << 30));
+    const __m512i two31 = _mm512_set1_epi64(int64_t{1} << 31);
+    const __mmask8 neg_even = _mm512_cmplt_epi64_mask(even, limit);
+    const __mmask8 neg_odd = _mm512_cmplt_epi64_mask(odd, limit);
+    even = _mm512_mask_sub_epi64(even, neg_even, even, two31);
+    odd = _mm512_mask_sub_epi64(odd, neg_odd, odd, two31);
+  }
   even = _mm512_add_epi64(even, _mm512_loadu_si512(t));
   odd = _mm512_add_epi64(odd, _mm512_loadu_si512(t + 8));
-  even = _mm512_mask_sub_epi64(even, neg_even, even, two31);
-  odd = _mm512_mask_sub_epi64(odd, neg_odd, odd, two31);
   even = _mm512_srav_epi64(even, _mm512_loadu_si512(t + 16));
   odd = _mm512_srav_epi64(odd, _mm512_loadu_si512(t + 24));
   return _mm512_mask_blend_epi32(0xAAAA, even, odd);
