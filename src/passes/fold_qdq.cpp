@@ -1,6 +1,7 @@
 #include "passes/fold_qdq.h"
 
 #include <cmath>
+#include <utility>
 
 #include "ir/fused_activation.h"
 #include "passes/fuse_activation.h"
@@ -174,10 +175,52 @@ std::vector<float> dequantize_constant(const Tensor& t) {
   return out;
 }
 
+// Dequantize(x) -> Transpose/Reshape becomes Transpose/Reshape(x) ->
+// Dequantize (the same values: data movement commutes with the per-tensor
+// affine map), so that a layout change the ONNX importer put between a
+// Dequantize and its operator (NCHW -> NHWC at a model's input) does not stop
+// the fold. The two nodes keep their places, swapping roles.
+int sink_dequantize_through_layout(Graph& g) {
+  int rewrites = 0;
+  std::vector<int> prod(g.tensors.size(), -1);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    prod[static_cast<size_t>(g.nodes[i].outputs[0])] = static_cast<int>(i);
+  const auto uses = consumers(g);
+  for (size_t ti = 0; ti < g.nodes.size(); ++ti) {
+    Node& t = g.nodes[ti];
+    if (t.op != OpType::kTranspose && t.op != OpType::kReshape) continue;
+    const int xf = t.inputs[0];
+    const int di = prod[static_cast<size_t>(xf)];
+    if (di < 0 || uses[static_cast<size_t>(xf)].size() != 1 || is_graph_output(g, xf)) continue;
+    Node& d = g.nodes[static_cast<size_t>(di)];
+    const Tensor& x = g.tensor(d.inputs[0]);
+    if (d.op != OpType::kDequantize || x.is_const() || !is_quantized_int(x.dtype) ||
+        x.quant.per_channel())
+      continue;
+    Tensor moved = x;  // the integer tensor in the moved layout
+    moved.name = g.tensor(t.outputs[0]).name + "_int";
+    moved.shape = g.tensor(t.outputs[0]).shape;
+    moved.data = {};
+    const int xi = d.inputs[0], yf = t.outputs[0];
+    const int yi = g.add_tensor(std::move(moved));
+    std::swap(g.nodes[static_cast<size_t>(di)], g.nodes[ti]);
+    Node& mv = g.nodes[static_cast<size_t>(di)];  // the data movement, first now
+    Node& dq = g.nodes[ti];
+    mv.inputs[0] = xi;
+    mv.outputs[0] = yi;
+    dq.inputs[0] = yi;
+    dq.outputs[0] = yf;
+    prod.resize(g.tensors.size(), -1);
+    prod[static_cast<size_t>(yi)] = di;
+    ++rewrites;
+  }
+  return rewrites;
+}
+
 }  // namespace
 
 int fold_qdq(Graph& g) {
-  int rewrites = 0;
+  int rewrites = sink_dequantize_through_layout(g);
   Folder f{g, std::vector<int>(g.tensors.size(), -1), consumers(g)};
   for (size_t i = 0; i < g.nodes.size(); ++i)
     f.prod[static_cast<size_t>(g.nodes[i].outputs[0])] = static_cast<int>(i);

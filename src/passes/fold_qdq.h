@@ -4,6 +4,9 @@
 // it: Dequantize on run-time u8/i8 tensors and on constant integer weights (i32
 // biases), float operators, Quantize on their results.
 // Rewrite:
+//  0. Dequantize -> Transpose/Reshape becomes Transpose/Reshape -> Dequantize
+//     (per-tensor run-time integers), so a layout change between a Dequantize and
+//     its operator does not stop step 1.
 //  1. Quantize(op(Dequantize(x)..., Dequantize(w), Dequantize(b))) -> op on x, w, b
 //     directly, producing the Quantize's output; a Relu/Relu6/Clip between the
 //     operator and the Quantize becomes its fused activation (clamping before

@@ -159,5 +159,56 @@ TEST(FoldQdq, RequantizesQuantizeOfDequantize) {
   EXPECT_EQ(g.nodes[0].inputs[0], x);
 }
 
+TEST(FoldQdq, FoldsThroughALayoutTransposeAfterTheDequantize) {
+  // The ONNX importer's NCHW -> NHWC Transpose between a model input's
+  // Dequantize and the first convolution: the Transpose moves to the integers
+  // and the convolution folds; bit for bit the quantized graph.
+  const QuantParams xq = per_tensor(0.05f, -3), yq = per_tensor(0.03f, -120);
+  const QuantParams wq = per_channel({0.01f, 0.02f}, 0);
+  const std::vector<int8_t> w = random_values<int8_t>(2 * 3 * 3 * 3, -127, 127, 5);
+  TransposeAttrs ta;
+  ta.perm = {0, 2, 3, 1};
+  Conv2DAttrs ca;
+  ca.pad = {1, 1, 1, 1};
+  ca.act = make_activation(ActivationKind::kRelu);
+
+  GraphBuilder q;
+  const int qx = q.input(DType::kI8, {1, 3, 5, 5}, xq);
+  const int qt = q.tensor(DType::kI8, {1, 5, 5, 3}, xq);
+  q.node(OpType::kTranspose, {qx}, qt, ta);
+  const int qy = q.tensor(DType::kI8, {1, 5, 5, 2}, yq);
+  q.node(OpType::kConv2D, {qt, q.constant(DType::kI8, {2, 3, 3, 3}, w, wq), -1}, qy, ca);
+  const Graph quantized = q.build({qy});
+
+  GraphBuilder d;
+  const int x = d.input(DType::kI8, {1, 3, 5, 5}, xq);
+  const int xf = d.tensor(kF32, {1, 3, 5, 5});
+  d.node(OpType::kDequantize, {x}, xf);
+  const int xt = d.tensor(kF32, {1, 5, 5, 3});
+  d.node(OpType::kTranspose, {xf}, xt, ta);
+  const int wf = d.tensor(kF32, {2, 3, 3, 3});
+  d.node(OpType::kDequantize, {d.constant(DType::kI8, {2, 3, 3, 3}, w, wq)}, wf);
+  Conv2DAttrs fa = ca;
+  fa.act = {};
+  const int yf = d.tensor(kF32, {1, 5, 5, 2});
+  d.node(OpType::kConv2D, {xt, wf, -1}, yf, fa);
+  const int yr = d.tensor(kF32, {1, 5, 5, 2});
+  d.node(OpType::kRelu, {yf}, yr);
+  const int y = d.tensor(DType::kI8, {1, 5, 5, 2}, yq);
+  d.node(OpType::kQuantize, {yr}, y);
+  Graph g = d.build({y});
+
+  EXPECT_GE(fold_qdq(g), 2);
+  verify(g);
+  ASSERT_EQ(g.nodes.size(), 2u);
+  EXPECT_EQ(g.nodes[0].op, OpType::kTranspose);
+  EXPECT_EQ(g.tensor(g.nodes[0].outputs[0]).dtype, DType::kI8);
+  EXPECT_EQ(g.nodes[1].op, OpType::kConv2D);
+  EXPECT_EQ(g.tensor(g.nodes[1].inputs[0]).dtype, DType::kI8);
+  const auto in = cpu::testing::make_inputs(quantized);
+  EXPECT_EQ(cpu::testing::run_backend(g, "reference", in),
+            cpu::testing::run_backend(quantized, "reference", in));
+}
+
 }  // namespace
 }  // namespace edgebench::passes
