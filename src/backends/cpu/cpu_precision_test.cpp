@@ -11,9 +11,12 @@
 //  - fp16 storage / fp32 compute (11-bit significand): 2e-3 for a pattern,
 //    5e-3 for a whole network.
 // Measured on Zen 4: bf16 <= 3.6e-3 (patterns), 1.1e-2 (InceptionV3's
-// softmax); fp16 <= 6.3e-4 (patterns), 8.4e-4 (networks).
+// softmax); fp16 <= 6.8e-4 (patterns), 8.1e-4 (networks).
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cmath>
+#include <cstring>
 #include <map>
 #include <string>
 #include <tuple>
@@ -198,6 +201,100 @@ TEST(CpuPrecisionModes, KernelsAndModeSayWhatRan) {
   bool any_bf16 = false;
   for (const auto& k : bf16->kernel_names()) any_bf16 |= k.find("bf16") != std::string::npos;
   EXPECT_TRUE(any_bf16);
+}
+
+// A 1x1 convolution (16 channels, a 2x2 map: the blocked kernels MobileNet's
+// layers run, not the f32 path kept for 1x1 maps) with weights w[o][i] and bias.
+int pointwise(GraphBuilder& b, int x, const std::vector<float>& w, const std::vector<float>& bias) {
+  const int y = b.tensor(kF32, {1, 2, 2, 16});
+  b.node(OpType::kConv2D, {x, b.constant(kF32, {16, 1, 1, 16}, w), b.constant(kF32, {16}, bias)}, y,
+         Conv2DAttrs{});
+  return y;
+}
+
+std::vector<float> identity16() {
+  std::vector<float> w(16 * 16, 0.0f);
+  for (size_t c = 0; c < 16; ++c) w[c * 16 + c] = 1.0f;
+  return w;
+}
+
+std::vector<std::byte> bytes_of(const std::vector<float>& v) {
+  std::vector<std::byte> b(v.size() * 4);
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Biases are f32 under every precision (added to the f32 accumulator): a bias
+// that neither fp16 nor bf16 can hold comes out exactly, for a zero input.
+TEST(CpuPrecisionModes, BiasStaysF32) {
+  const float bias = 1.0f + std::ldexp(1.0f, -13);  // fp16 and bf16 would round it to 1
+  GraphBuilder b;
+  const int x = b.input(kF32, {1, 2, 2, 16});
+  const int conv_y = pointwise(b, x, random_values<float>(256, -1, 1, 5), std::vector(16, bias));
+  const int flat = b.input(kF32, {1, 16});
+  const int fc_y = b.tensor(kF32, {1, 8});
+  b.node(OpType::kFullyConnected,
+         {flat, b.constant(kF32, {8, 16}, random_values<float>(128, -1, 1, 6)),
+          b.constant(kF32, {8}, std::vector(8, bias))},
+         fc_y, FullyConnectedAttrs{});
+  const Graph g = b.build({conv_y, fc_y});
+  const std::vector<std::vector<std::byte>> zeros = {std::vector<std::byte>(64 * 4),
+                                                     std::vector<std::byte>(16 * 4)};
+  for (const std::string precision : {"fp16", "bf16"}) {
+    if (precision == "bf16" && !cpu_supports_bf16()) continue;
+    const auto got = run_backend(g, "cpu", zeros, 1, precision);
+    for (const auto& out : got)
+      for (float v : as_floats(out)) EXPECT_EQ(v, bias) << precision;
+  }
+}
+
+// bf16 values are rounded to nearest, ties to even (never truncated), where
+// the graph's f32 input becomes bf16 and where a kernel writes bf16. Two
+// identity convolutions: the first's source is the rounded input plus its f32
+// bias, its bf16 destination is the second's source, whose f32 output shows it.
+// bf16 holds 1 + k * 2^-7 near 1 and 1 - k * 2^-8 just below.
+TEST(CpuPrecisionModes, Bf16RoundsToNearestEven) {
+  if (!cpu_supports_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16: bf16 not tested";
+  const float u = std::ldexp(1.0f, -8), e = std::ldexp(1.0f, -12);
+  // Channel by channel: input, bias, expected output.
+  const std::vector<std::array<float, 3>> cases = {
+      // The input's conversion (bias 0).
+      {1 + u, 0, 1},                    // tie: to even (truncation agrees)
+      {1 + 3 * u, 0, 1 + 4 * u},        // tie: to even, up (truncation: 1 + 2u)
+      {1 + u + e, 0, 1 + 2 * u},        // above the tie: up (truncation: 1)
+      {-(1 + 3 * u), 0, -(1 + 4 * u)},  // negative tie: to even, away from zero
+      {2 - u, 0, 2},                    // tie: to even, carrying into the exponent
+      {1 + 2 * u, 0, 1 + 2 * u},        // exact
+      // The destination's conversion (input 1, exact).
+      {1, u, 1},               // tie: to even
+      {1, 3 * u, 1 + 4 * u},   // tie: to even, up (truncation: 1 + 2u)
+      {1, u + e, 1 + 2 * u},   // above the tie (truncation: 1)
+      {1, -u / 2, 1},          // 1 - 2^-9: tie below 1, to even (truncation: 1 - u)
+      {1, -u / 2 - e, 1 - u},  // below that tie: down
+      {1, 0, 1},
+      {0.5f, 0, 0.5f},
+      {-1, 0, -1},
+      {0, 0, 0},
+      {1, 2 * u, 1 + 2 * u},
+  };
+  std::vector<float> bias(16), in(64), want(64);
+  for (size_t c = 0; c < 16; ++c) {
+    bias[c] = cases[c][1];
+    for (size_t p = 0; p < 4; ++p) {
+      in[p * 16 + c] = cases[c][0];
+      want[p * 16 + c] = cases[c][2];
+    }
+  }
+  GraphBuilder b;
+  const int x = b.input(kF32, {1, 2, 2, 16});
+  const int mid = pointwise(b, x, identity16(), bias);
+  const Graph g = b.build({pointwise(b, mid, identity16(), std::vector(16, 0.0f))});
+  for (int threads : {1, 2}) {
+    const std::vector<float> got =
+        as_floats(run_backend(g, "cpu", {bytes_of(in)}, threads, "bf16")[0]);
+    for (size_t i = 0; i < 64; ++i)
+      EXPECT_EQ(got[i], want[i]) << "channel " << i % 16 << ", " << threads << " threads";
+  }
 }
 
 std::string compile_error(const Graph& g, const std::string& precision) {

@@ -3,8 +3,9 @@
 // JIT kernels); weights are packed once here. The fused activation is an
 // eltwise post-op; a residual Add becomes a sum post-op (accumulate into the
 // destination, which starts as the residual). Under --precision bf16 source,
-// weights and destination are bf16 (oneDNN accumulates in f32; the bias stays
-// f32), except graph outputs and logits, written f32.
+// weights and destination are bf16 (oneDNN accumulates in f32), except graph
+// outputs and logits, written f32. The bias is f32 under every precision
+// (pack_bias).
 #include <algorithm>
 #include <cstdlib>
 #include <dnnl.hpp>
@@ -150,8 +151,7 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, pd.dst_desc()}};
   s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS, pack_float_constant(L, w, user_w, pd.weights_desc()));
   if (has_bias)
-    s.fixed_args.emplace_back(DNNL_ARG_BIAS,
-                              pack_float_constant(L, g.tensor(n.inputs[2]), bias_md, bias_md));
+    s.fixed_args.emplace_back(DNNL_ARG_BIAS, pack_bias(L, g.tensor(n.inputs[2]), bias_md));
   s.scratchpad_bytes = pd.scratchpad_desc().get_size();
 }
 

@@ -154,4 +154,8 @@ dnnl::memory pack_float_constant(const Lowering& L, const Tensor& t, const memor
   return pack_constant(L.engine(), rounded.data(), from, to);
 }
 
+dnnl::memory pack_bias(const Lowering& L, const Tensor& bias, const memory::desc& md) {
+  return pack_constant(L.engine(), bias.data.ptr, md, md);
+}
+
 }  // namespace edgebench::cpu
