@@ -68,6 +68,8 @@ struct Geometry {
 // bias_interior[c] = bias[c] + input_offset * sum over all taps of w[tap][c]:
 // the start value for pixels whose window lies inside the image, which then
 // accumulate w * x without the offset (the same integer).
+// The vector kernels rely on w being an 8-bit weight less an 8-bit zero point
+// (within +-255), as the lowering builds it.
 struct DepthwiseArgs {
   Geometry g;
   const void* x = nullptr;
@@ -136,6 +138,7 @@ const Kernels& int8_kernels();
 const Kernels& generic_kernels();
 const Kernels* avx2_kernels();
 const Kernels* avx512_kernels();
+const Kernels* avx512_vnni_kernels();  // avx512's, its depthwise kernels with AVX512-VNNI
 
 // Scalar pieces the vector kernels use for tails (defined in the generic TU).
 int32_t requantize_one(int32_t acc, const Requant& q, int channel);

@@ -1,7 +1,9 @@
 // int8 kernels for AVX-512 (F, BW, VL, DQ): 16 channels per vector, masked
-// tails. Same arithmetic as int8_kernels_generic.cpp, lane by lane; the tests
-// compare them. This file must include nothing but intrinsics and
-// int8_kernels.h (see there why).
+// tails. Same results as int8_kernels_generic.cpp, lane by lane; the tests
+// compare them. A second table's 3x3 depthwise kernels use AVX512-VNNI too:
+// only functions marked [[gnu::target("avx512vnni")]] hold its instructions.
+// This file must include nothing but intrinsics and int8_kernels.h (see there
+// why).
 #include "backends/cpu/int8_kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -9,9 +11,10 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma,avx2,bmi2")
 // GCC 12's AVX-512 headers initialise undefined vectors as `__m512i __Y = __Y;`,
-// which -Wmaybe-uninitialized reports once inlined; it is not our code.
+// which -W(maybe-)uninitialized reports once inlined; it is not our code.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include "backends/cpu/int8_requant_avx512.h"
@@ -115,9 +118,433 @@ void depthwise_rows(const DepthwiseArgs& a) {
   }
 }
 
+// 3x3 depthwise convolution, dilation 1, stride_w 1 or 2. Every window is
+// summed whole from bias_interior: pixels outside the image read the input
+// zero point, -input_offset, so w * (zp + input_offset) = 0 cancels their
+// share of the bias, as TFLite's sum skips them. An input column is
+// rearranged once for all the windows that cover it (three at stride 1), and
+// an output pixel is then a few multiply-adds over its window's columns:
+//  - quads (AVX512-VNNI; weights within int8, as an int8 model's are, and a
+//    uint8 model's but for a channel or two, see QuadsFix): vpdpbusd adds
+//    four byte products to an int32 lane, a lane holding one channel's rows
+//    0, 1, 2 (and a zero weight) of a column; inputs as unsigned bytes, int8
+//    ones flipped by +128, whose product 128 * sum(w) the bias takes off;
+//  - pairs (AVX512BW; no VNNI, 32 channels or fewer, or weights far beyond
+//    int8): _mm512_madd_epi16 adds two int16 products, of rows 0 and 1 of a
+//    column, and of row 2 at two neighbouring columns (fx 0, 1; fx 2 beside
+//    a zero weight). Each product and their sums fit int32: |x|, |zp|, |w| <= 255.
+//
+// Lanes follow the unpack instructions that build them: quads, 64 channels
+// in four vectors, lane i of vector v is channel 16 (i / 4) + 4 v + i % 4;
+// pairs, 32 channels in two, lo holds {0-3, 8-11, 16-19, 24-27} and hi the
+// rest. Packing (packs_epi32, then packus/packs_epi16 for quads) puts them
+// back in order, so per-channel arrays are loaded in that order.
+constexpr int kDwChunk = 16;        // output pixels per run over rearranged columns
+constexpr int kDwBandPixels = 256;  // output pixels per work item (a band of rows)
+
+// acc + the pairs' products: two instructions, or one with AVX512-VNNI.
+struct MaddDot {
+  static __m512i add(__m512i acc, __m512i x, __m512i w) {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(x, w));
+  }
+};
+struct VnniDot {
+  [[gnu::target("avx512vnni")]] static __m512i add(__m512i acc, __m512i x, __m512i w) {
+    return _mm512_dpwssd_epi32(acc, x, w);
+  }
+};
+
+// Channels c.. of an int32 array, those in m only (others `fill`).
+inline __m512i load16(const int32_t* p, __mmask64 m, int block, int32_t fill) {
+  return _mm512_mask_loadu_epi32(_mm512_set1_epi32(fill), static_cast<__mmask16>(m >> (16 * block)),
+                                 p + 16 * block);
+}
+
+// 32 channels of an int32 array in pairs' lo/hi order.
+inline void load_pairs(const int32_t* p, __mmask64 m, int32_t fill, __m512i v[2]) {
+  const __m512i a = load16(p, m, 0, fill), b = load16(p, m, 1, fill);
+  const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  v[0] = _mm512_permutex2var_epi32(a, lo, b);
+  v[1] = _mm512_permutex2var_epi32(a, _mm512_add_epi32(lo, _mm512_set1_epi32(4)), b);
+}
+
+// 64 channels of an int32 array in quads' order: a 4x4 transpose of 128-bit blocks.
+inline void load_quads(const int32_t* p, __mmask64 m, int32_t fill, __m512i v[4]) {
+  const __m512i t0 = _mm512_shuffle_i32x4(load16(p, m, 0, fill), load16(p, m, 1, fill), 0x44);
+  const __m512i t1 = _mm512_shuffle_i32x4(load16(p, m, 0, fill), load16(p, m, 1, fill), 0xEE);
+  const __m512i t2 = _mm512_shuffle_i32x4(load16(p, m, 2, fill), load16(p, m, 3, fill), 0x44);
+  const __m512i t3 = _mm512_shuffle_i32x4(load16(p, m, 2, fill), load16(p, m, 3, fill), 0xEE);
+  v[0] = _mm512_shuffle_i32x4(t0, t2, 0x88), v[1] = _mm512_shuffle_i32x4(t0, t2, 0xDD);
+  v[2] = _mm512_shuffle_i32x4(t1, t3, 0x88), v[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
+}
+
+// One vector's requantization parameters, TFLite's or requant_relu's.
+struct DwQuant {
+  QVec q;
+  ReluQVec relu;
+};
+
+// Everything per vector of accumulators (kVectors of them) of a block of
+// channels: bias, kTaps tap vectors, requantization.
+template <int kVectors, int kTaps>
+struct DwBlock {
+  __m512i bias[kVectors];
+  __m512i w[kTaps][kVectors];
+  DwQuant q[kVectors];
+  bool relu = true;  // requant_relu applies to every vector
+};
+using PairsBlock = DwBlock<2, 5>;  // taps: (0,3) (1,4) (2,5) (6,7) (8,-), by t = 3 fy + fx
+
+// A channel whose weights exceed int8: the quads use them clamped, and each
+// pixel adds the rest, the sum over those taps of (w - clamped w) * x, in
+// scalar (a uint8 model has one or two such channels a layer).
+struct QuadsFix {
+  int vector, channel;  // channel: from the block's first
+  __mmask16 lane;
+  int taps;
+  int tap[9];  // t = 3 fy + fx
+  int32_t excess[9];
+};
+constexpr int kMaxQuadsFixes = 4;    // with more, pairs cost less
+struct QuadsBlock : DwBlock<4, 3> {  // taps: window columns 0, 1, 2
+  int fixes = 0;
+  QuadsFix fix[kMaxQuadsFixes];
+};
+
+template <int kVectors, int kTaps, class Load>
+void set_up_quant(const DepthwiseArgs& a, int c, __mmask64 m, Load load,
+                  DwBlock<kVectors, kTaps>& k) {
+  __m512i v[5][kVectors];
+  const int32_t* arrays[5] = {a.q.multiplier, a.q.left_shift, a.q.right_shift, a.q.rounding_mask,
+                              a.q.rounding_half};
+  for (int i = 0; i < 5; ++i) load(arrays[i] + c, m, i == 2 ? 1 : 0, v[i]);
+  for (int h = 0; h < kVectors; ++h) {
+    k.q[h].q = {
+        v[0][h],           _mm512_srli_epi64(v[0][h], 32), v[1][h], v[2][h], v[3][h], v[4][h],
+        a.q.any_left_shift};
+    k.relu &= relu_requant_fits(a.q, v[2][h]);
+  }
+  if (k.relu)
+    for (int h = 0; h < kVectors; ++h)
+      k.q[h].relu = relu_q(v[0][h], v[2][h], a.q.output_zero_point);
+}
+
+template <bool kRelu>
+inline __m512i dw_requant(__m512i acc, const DwQuant& q, const Requant& r) {
+  if (kRelu) return requant_relu(acc, q.relu);
+  return requant(acc, q.q, _mm512_set1_epi32(r.output_zero_point), _mm512_set1_epi32(r.act_min),
+                 _mm512_set1_epi32(r.act_max));
+}
+
 template <bool kSigned>
+inline int32_t byte_value(const char* p) {
+  return kSigned ? static_cast<int32_t>(static_cast<signed char>(*p))
+                 : static_cast<int32_t>(static_cast<unsigned char>(*p));
+}
+
+inline __mmask64 channel_mask(const DepthwiseArgs& a, int c, int width) {
+  const int left = a.g.out_c - c < width ? a.g.out_c - c : width;
+  return left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+}
+
+// The input rows of an output row's windows (nullptr: outside the image),
+// at channel c.
+struct WindowRows {
+  const char* r[3];
+};
+inline WindowRows window_rows(const DepthwiseArgs& a, int row, int c) {
+  const Geometry& g = a.g;
+  const int b = row / g.out_h, oy = row % g.out_h;
+  WindowRows w;
+  for (int fy = 0; fy < 3; ++fy) {
+    const int iy = oy * g.stride_h - g.pad_top + fy;
+    w.r[fy] = iy < 0 || iy >= g.in_h
+                  ? nullptr
+                  : static_cast<const char*>(a.x) +
+                        (static_cast<int64_t>(b) * g.in_h + iy) * g.in_w * g.in_c + c;
+  }
+  return w;
+}
+
+// Sets k up for channels c..c+63; false where more than kMaxQuadsFixes
+// channels have weights beyond int8.
+template <bool kSigned>
+bool set_up_quads(const DepthwiseArgs& a, int c, QuadsBlock& k) {
+  const int cpad = (a.g.out_c + kChannelPad - 1) / kChannelPad * kChannelPad;
+  const __mmask64 m = channel_mask(a, c, 64);
+  const __m512i lo = _mm512_set1_epi32(-128), hi = _mm512_set1_epi32(127);
+  __m512i tap[9][4];
+  __mmask16 beyond[4] = {};
+  for (int t = 0; t < 9; ++t) {
+    load_quads(a.w + t * cpad + c, m, 0, tap[t]);
+    for (int v = 0; v < 4; ++v)
+      beyond[v] |= _mm512_cmpgt_epi32_mask(tap[t][v], hi) | _mm512_cmplt_epi32_mask(tap[t][v], lo);
+  }
+  for (int v = 0; v < 4; ++v)
+    for (int lane = 0; lane < 16; ++lane) {
+      if (!(beyond[v] >> lane & 1)) continue;
+      if (k.fixes == kMaxQuadsFixes) return false;
+      QuadsFix& f = k.fix[k.fixes++];
+      f.vector = v, f.channel = 16 * (lane / 4) + 4 * v + lane % 4;
+      f.lane = static_cast<__mmask16>(1u << lane), f.taps = 0;
+      for (int t = 0; t < 9; ++t) {
+        const int32_t w = a.w[t * cpad + c + f.channel];
+        const int32_t clamped = w < -128 ? -128 : w > 127 ? 127 : w;
+        if (w != clamped) f.tap[f.taps] = t, f.excess[f.taps++] = w - clamped;
+      }
+    }
+  for (int t = 0; t < 9; ++t)
+    for (int v = 0; v < 4; ++v) tap[t][v] = _mm512_min_epi32(_mm512_max_epi32(tap[t][v], lo), hi);
+  const __m512i byte = _mm512_set1_epi32(0xFF);
+  __m512i bias[4];
+  load_quads(a.bias_interior + c, m, 0, bias);
+  for (int v = 0; v < 4; ++v) {
+    __m512i sum = _mm512_setzero_si512();
+    for (int t = 0; t < 9; ++t) sum = _mm512_add_epi32(sum, tap[t][v]);
+    k.bias[v] = kSigned ? _mm512_sub_epi32(bias[v], _mm512_slli_epi32(sum, 7)) : bias[v];
+    for (int fx = 0; fx < 3; ++fx)
+      k.w[fx][v] = _mm512_or_si512(
+          _mm512_and_si512(tap[fx][v], byte),
+          _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(tap[3 + fx][v], byte), 8),
+                          _mm512_slli_epi32(_mm512_and_si512(tap[6 + fx][v], byte), 16)));
+  }
+  set_up_quant(a, c, m, load_quads, k);
+  return true;
+}
+
+// One output row of channels c..c+63.
+template <bool kSigned, int kStride, bool kRelu>
+[[gnu::target("avx512vnni")]] void quads_row(const DepthwiseArgs& a, const QuadsBlock& k, int row,
+                                             int c) {
+  const Geometry& g = a.g;
+  const __mmask64 m = channel_mask(a, c, 64);
+  const __m512i flip = _mm512_set1_epi8(kSigned ? static_cast<char>(0x80) : 0);
+  const __m512i pad = _mm512_xor_si512(_mm512_set1_epi8(static_cast<char>(-a.input_offset)), flip);
+  const __m512i zero = _mm512_setzero_si512();
+  const WindowRows rows = window_rows(a, row, c);
+  const auto bytes = [&](const char* r, int ix) {
+    if (!r || ix < 0 || ix >= g.in_w) return pad;
+    return _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, r + static_cast<int64_t>(ix) * g.in_c),
+                            flip);
+  };
+  char* out = static_cast<char*>(a.out) + static_cast<int64_t>(row) * g.out_w * g.out_c + c;
+  constexpr int kColumns = (kDwChunk - 1) * kStride + 3;
+  __m512i col[kColumns][4];  // per column, its rows 0, 1, 2 (and a zero byte) per lane
+  __m512i done[3][kDwChunk];
+  __m512i fixes[kDwChunk];  // per pixel, a vector's QuadsFix sums in their lanes
+  for (int ox0 = 0; ox0 < g.out_w; ox0 += kDwChunk) {
+    const int n = g.out_w - ox0 < kDwChunk ? g.out_w - ox0 : kDwChunk;
+    const int ix0 = ox0 * kStride - g.pad_left;
+    for (int j = 0; j < (n - 1) * kStride + 3; ++j) {
+      const __m512i r0 = bytes(rows.r[0], ix0 + j), r1 = bytes(rows.r[1], ix0 + j);
+      const __m512i r2 = bytes(rows.r[2], ix0 + j);
+      const __m512i lo01 = _mm512_unpacklo_epi8(r0, r1), hi01 = _mm512_unpackhi_epi8(r0, r1);
+      const __m512i lo2 = _mm512_unpacklo_epi8(r2, zero), hi2 = _mm512_unpackhi_epi8(r2, zero);
+      col[j][0] = _mm512_unpacklo_epi16(lo01, lo2), col[j][1] = _mm512_unpackhi_epi16(lo01, lo2);
+      col[j][2] = _mm512_unpacklo_epi16(hi01, hi2), col[j][3] = _mm512_unpackhi_epi16(hi01, hi2);
+    }
+    // One vector of lanes at a time, its taps and parameters in registers.
+    for (int v = 0; v < 4; ++v) {
+      bool fixed = false;
+      for (int i = 0; i < k.fixes; ++i) {
+        const QuadsFix& f = k.fix[i];
+        if (f.vector != v) continue;
+        if (!fixed)
+          for (int o = 0; o < n; ++o) fixes[o] = _mm512_setzero_si512();
+        fixed = true;
+        for (int o = 0; o < n; ++o) {
+          int32_t sum = 0;
+          for (int t = 0; t < f.taps; ++t) {
+            const char* r = rows.r[f.tap[t] / 3];
+            const int ix = ix0 + o * kStride + f.tap[t] % 3;
+            sum += f.excess[t] *
+                   (r && ix >= 0 && ix < g.in_w
+                        ? byte_value<kSigned>(r + static_cast<int64_t>(ix) * g.in_c + f.channel)
+                        : -a.input_offset);
+          }
+          fixes[o] = _mm512_mask_add_epi32(fixes[o], f.lane, fixes[o], _mm512_set1_epi32(sum));
+        }
+      }
+      const __m512i w0 = k.w[0][v], w1 = k.w[1][v], w2 = k.w[2][v], bias = k.bias[v];
+      __m512i x0 = col[0][v];
+      for (int o = 0; o < n; ++o) {
+        const int j = o * kStride;
+        const __m512i x1 = col[j + 1][v], x2 = col[j + 2][v];
+        __m512i acc = _mm512_dpbusd_epi32(bias, x0, w0);
+        acc = _mm512_dpbusd_epi32(acc, x1, w1);
+        acc = _mm512_dpbusd_epi32(acc, x2, w2);
+        x0 = kStride == 1 ? x1 : x2;
+        if (fixed) acc = _mm512_add_epi32(acc, fixes[o]);
+        const __m512i r = dw_requant<kRelu>(acc, k.q[v], a.q);
+        if (v < 3) {
+          done[v][o] = r;
+          continue;
+        }
+        // packs: saturating, so the clamp's result stays
+        const __m512i w01 = _mm512_packs_epi32(done[0][o], done[1][o]);
+        const __m512i w23 = _mm512_packs_epi32(done[2][o], r);
+        __m512i y;
+        if (kSigned) {
+          y = _mm512_packs_epi16(w01, w23);
+          if (kRelu)
+            y = _mm512_min_epi8(_mm512_max_epi8(y, _mm512_set1_epi8(a.q.act_min)),
+                                _mm512_set1_epi8(a.q.act_max));
+        } else {
+          y = _mm512_packus_epi16(w01, w23);
+          if (kRelu)
+            y = _mm512_min_epu8(
+                _mm512_max_epu8(y, _mm512_set1_epi8(static_cast<char>(a.q.act_min))),
+                _mm512_set1_epi8(static_cast<char>(a.q.act_max)));
+        }
+        _mm512_mask_storeu_epi8(out + static_cast<int64_t>(ox0 + o) * g.out_c, m, y);
+      }
+    }
+  }
+}
+
+template <bool kSigned>
+void set_up_pairs(const DepthwiseArgs& a, int c, PairsBlock& k) {
+  const int cpad = (a.g.out_c + kChannelPad - 1) / kChannelPad * kChannelPad;
+  const __mmask64 m = channel_mask(a, c, 32);
+  __m512i tap[9][2];
+  for (int t = 0; t < 9; ++t) load_pairs(a.w + t * cpad + c, m, 0, tap[t]);
+  const int first[5] = {0, 1, 2, 6, 8}, second[5] = {3, 4, 5, 7, -1};
+  for (int p = 0; p < 5; ++p)
+    for (int h = 0; h < 2; ++h) {
+      const __m512i high =
+          second[p] < 0 ? _mm512_setzero_si512() : _mm512_slli_epi32(tap[second[p]][h], 16);
+      k.w[p][h] = _mm512_mask_blend_epi16(0xAAAAAAAA, tap[first[p]][h], high);
+    }
+  load_pairs(a.bias_interior + c, m, 0, k.bias);
+  set_up_quant(a, c, m, load_pairs, k);
+}
+
+// One output row of channels c..c+31.
+template <bool kSigned, int kStride, bool kRelu, class Dot>
+[[gnu::always_inline]] inline void pairs_row_body(const DepthwiseArgs& a, const PairsBlock& k,
+                                                  int row, int c) {
+  const Geometry& g = a.g;
+  const __mmask32 m = static_cast<__mmask32>(channel_mask(a, c, 32));
+  const __m512i pad = _mm512_set1_epi16(static_cast<int16_t>(-a.input_offset));
+  const WindowRows rows = window_rows(a, row, c);
+  const auto widen = [&](const char* r, int ix) {
+    if (!r || ix < 0 || ix >= g.in_w) return pad;
+    const __m256i v = _mm256_maskz_loadu_epi8(m, r + static_cast<int64_t>(ix) * g.in_c);
+    return kSigned ? _mm512_cvtepi8_epi16(v) : _mm512_cvtepu8_epi16(v);
+  };
+  char* out = static_cast<char*>(a.out) + static_cast<int64_t>(row) * g.out_w * g.out_c + c;
+  constexpr int kColumns = (kDwChunk - 1) * kStride + 3;
+  __m512i col[kColumns][4];  // per column: rows 0,1 pairs lo, hi; row 2 pairs lo, hi
+  __m512i done[kDwChunk];
+  for (int ox0 = 0; ox0 < g.out_w; ox0 += kDwChunk) {
+    const int n = g.out_w - ox0 < kDwChunk ? g.out_w - ox0 : kDwChunk;
+    const int ix0 = ox0 * kStride - g.pad_left;
+    __m512i r2 = widen(rows.r[2], ix0);
+    for (int j = 0; j < (n - 1) * kStride + 3; ++j) {
+      const __m512i r0 = widen(rows.r[0], ix0 + j), r1 = widen(rows.r[1], ix0 + j);
+      col[j][0] = _mm512_unpacklo_epi16(r0, r1), col[j][1] = _mm512_unpackhi_epi16(r0, r1);
+      const __m512i r2_next = widen(rows.r[2], ix0 + j + 1);
+      if (j % kStride == 0) {  // windows start at these columns only
+        col[j][2] = _mm512_unpacklo_epi16(r2, r2_next);
+        col[j][3] = _mm512_unpackhi_epi16(r2, r2_next);
+      }
+      r2 = r2_next;
+    }
+    // One vector of lanes at a time, its taps and parameters in registers.
+    for (int h = 0; h < 2; ++h) {
+      const __m512i w0 = k.w[0][h], w1 = k.w[1][h], w2 = k.w[2][h], w3 = k.w[3][h], w4 = k.w[4][h],
+                    bias = k.bias[h];
+      __m512i p0 = col[0][h], p1 = col[1][h], q0 = col[0][2 + h];
+      __m512i q1 = kStride == 1 ? col[1][2 + h] : q0;
+      for (int o = 0; o < n; ++o) {
+        const int j = o * kStride;
+        if (kStride == 2) p1 = col[j + 1][h];
+        const __m512i p2 = col[j + 2][h], q2 = col[j + 2][2 + h];
+        __m512i acc = Dot::add(bias, p0, w0);
+        acc = Dot::add(acc, p1, w1);
+        acc = Dot::add(acc, p2, w2);
+        acc = Dot::add(acc, q0, w3);
+        acc = Dot::add(acc, q2, w4);
+        if (kStride == 1) {
+          p0 = p1, p1 = p2, q0 = q1, q1 = q2;
+        } else {
+          p0 = p2, q0 = q2;
+        }
+        const __m512i r = dw_requant<kRelu>(acc, k.q[h], a.q);
+        if (h == 0) {
+          done[o] = r;
+          continue;
+        }
+        __m512i y = _mm512_packs_epi32(done[o], r);  // saturating: the clamp's result stays
+        if (kRelu)
+          y = _mm512_min_epi16(_mm512_max_epi16(y, _mm512_set1_epi16(a.q.act_min)),
+                               _mm512_set1_epi16(a.q.act_max));
+        _mm256_mask_storeu_epi8(out + static_cast<int64_t>(ox0 + o) * g.out_c, m,
+                                _mm512_cvtepi16_epi8(y));
+      }
+    }
+  }
+}
+
+template <bool kSigned, int kStride, bool kRelu>
+void pairs_row(const DepthwiseArgs& a, const PairsBlock& k, int row, int c) {
+  pairs_row_body<kSigned, kStride, kRelu, MaddDot>(a, k, row, c);
+}
+
+template <bool kSigned, int kStride, bool kRelu>
+[[gnu::target("avx512vnni")]] void pairs_row_vnni(const DepthwiseArgs& a, const PairsBlock& k,
+                                                  int row, int c) {
+  pairs_row_body<kSigned, kStride, kRelu, VnniDot>(a, k, row, c);
+}
+
+// Work items: a band of output rows for 64 channels, channels inner, so the
+// band's input stays in cache across them and each item's set-up serves a
+// few hundred pixels. Quads where the CPU has VNNI and the weights fit int8,
+// pairs otherwise.
+template <bool kSigned, int kStride, bool kVnni>
+void depthwise3x3(const DepthwiseArgs& a) {
+  const Geometry& g = a.g;
+  const int blocks = (g.out_c + 63) / 64;
+  const int rows = g.batch * g.out_h;
+  const int band = (kDwBandPixels + g.out_w - 1) / g.out_w;
+  const int bands = (rows + band - 1) / band;
+  // The quads' padding byte: the zero point as an unsigned byte.
+  const int pad = -a.input_offset + (kSigned ? 128 : 0);
+  const bool quads = kVnni && pad >= 0 && pad <= 255;
+  const bool parallel = static_cast<int64_t>(rows) * g.out_w * g.out_c * 9 >= kMinParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t i = 0; i < static_cast<int64_t>(bands) * blocks; ++i) {
+    const int c = static_cast<int>(i % blocks) * 64;
+    const int row0 = static_cast<int>(i / blocks) * band;
+    const int row_end = row0 + band < rows ? row0 + band : rows;
+    QuadsBlock q;
+    // (32 channels or fewer cost less as pairs.)
+    if (quads && g.out_c - c > 32 && set_up_quads<kSigned>(a, c, q)) {
+      const auto fn =
+          q.relu ? quads_row<kSigned, kStride, true> : quads_row<kSigned, kStride, false>;
+      for (int row = row0; row < row_end; ++row) fn(a, q, row, c);
+      continue;
+    }
+    for (int c32 = c; c32 < g.out_c && c32 < c + 64; c32 += 32) {
+      PairsBlock p;
+      set_up_pairs<kSigned>(a, c32, p);
+      const auto fn =
+          kVnni ? (p.relu ? pairs_row_vnni<kSigned, kStride, true>
+                          : pairs_row_vnni<kSigned, kStride, false>)
+                : (p.relu ? pairs_row<kSigned, kStride, true> : pairs_row<kSigned, kStride, false>);
+      for (int row = row0; row < row_end; ++row) fn(a, p, row, c32);
+    }
+  }
+}
+
+template <bool kSigned, bool kVnni>
 void depthwise(const DepthwiseArgs& a) {
-  if (a.g.filter_h == 3 && a.g.filter_w == 3) return depthwise_rows<kSigned, 3>(a);
+  const Geometry& g = a.g;
+  const bool fast = g.filter_h == 3 && g.filter_w == 3 && g.dilation_h == 1 && g.dilation_w == 1 &&
+                    a.input_offset >= -255 && a.input_offset <= 255;
+  if (fast && g.stride_w == 1) return depthwise3x3<kSigned, 1, kVnni>(a);
+  if (fast && g.stride_w == 2) return depthwise3x3<kSigned, 2, kVnni>(a);
+  if (g.filter_h == 3 && g.filter_w == 3) return depthwise_rows<kSigned, 3>(a);
   depthwise_rows<kSigned, 0>(a);
 }
 
@@ -285,14 +712,31 @@ void quantize(const QuantizeArgs& p) {
   }
 }
 
-const Kernels kAvx512{"avx512",        requantize<false>,  requantize<true>,  depthwise<false>,
-                      depthwise<true>, window_sums<false>, window_sums<true>, add<false>,
-                      add<true>,       quantize<false>,    quantize<true>};
+// kVnni: the depthwise kernels use AVX512-VNNI (the table for CPUs that have it).
+template <bool kVnni>
+constexpr Kernels avx512_table(const char* isa) {
+  return {isa,
+          requantize<false>,
+          requantize<true>,
+          depthwise<false, kVnni>,
+          depthwise<true, kVnni>,
+          window_sums<false>,
+          window_sums<true>,
+          add<false>,
+          add<true>,
+          quantize<false>,
+          quantize<true>};
+}
+const Kernels kAvx512 = avx512_table<false>("avx512");
+const Kernels kAvx512Vnni = avx512_table<true>("avx512_vnni");
 
 }  // namespace
 
 const Kernels* avx512_kernels() {
   return &kAvx512;
+}
+const Kernels* avx512_vnni_kernels() {
+  return &kAvx512Vnni;
 }
 
 }  // namespace edgebench::cpu::int8
@@ -304,6 +748,9 @@ const Kernels* avx512_kernels() {
 
 namespace edgebench::cpu::int8 {
 const Kernels* avx512_kernels() {
+  return nullptr;
+}
+const Kernels* avx512_vnni_kernels() {
   return nullptr;
 }
 }  // namespace edgebench::cpu::int8

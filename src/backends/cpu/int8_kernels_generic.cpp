@@ -120,9 +120,12 @@ const Kernels& choose() {
                       isa == dnnl::cpu_isa::avx512_core_bf16 ||
                       isa == dnnl::cpu_isa::avx512_core_amx;
   const bool avx2 = avx512 || isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
-  if (avx512 && avx512_kernels() && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    return *avx512_kernels();
+  const bool avx512_vnni = avx512 && isa != dnnl::cpu_isa::avx512_core;
+  const bool avx512_cpu = __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  if (avx512_vnni && avx512_vnni_kernels() && avx512_cpu && __builtin_cpu_supports("avx512vnni"))
+    return *avx512_vnni_kernels();
+  if (avx512 && avx512_kernels() && avx512_cpu) return *avx512_kernels();
   if (avx2 && avx2_kernels() && __builtin_cpu_supports("avx2")) return *avx2_kernels();
   return generic_kernels();
 }

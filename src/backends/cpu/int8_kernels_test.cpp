@@ -5,11 +5,13 @@
 #include "backends/cpu/int8_kernels.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "backends/cpu/requant_table.h"
@@ -21,22 +23,24 @@ namespace {
 std::vector<const Kernels*> vector_kernels() {
   std::vector<const Kernels*> k;
   if (avx2_kernels() && __builtin_cpu_supports("avx2")) k.push_back(avx2_kernels());
-  if (avx512_kernels() && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    k.push_back(avx512_kernels());
+  const bool avx512 = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512dq");
+  if (avx512_kernels() && avx512) k.push_back(avx512_kernels());
+  if (avx512_vnni_kernels() && avx512 && __builtin_cpu_supports("avx512vnni"))
+    k.push_back(avx512_vnni_kernels());
   return k;
 }
 
-// Random per-channel multipliers: real values from 2^-40 to 2^8, as
-// quantize_multiplier stores them.
+// Random per-channel multipliers, as quantize_multiplier stores them: real
+// values from 2^min_exp to 2^(min_exp + exps) (by default 2^-40 to 2^8).
 struct RequantTables {
   std::vector<int32_t> mult;
   std::vector<int> shift;
   RequantTable table;
-  explicit RequantTables(int channels, std::mt19937& rng) {
+  explicit RequantTables(int channels, std::mt19937& rng, int min_exp = -40, int exps = 48) {
     for (int c = 0; c < channels; ++c) {
       const double real = std::ldexp(std::uniform_real_distribution<double>(0.5, 1.0)(rng),
-                                     static_cast<int>(rng() % 48) - 40);
+                                     static_cast<int>(rng() % exps) + min_exp);
       const auto m = quant::quantize_multiplier(real);
       mult.push_back(m.multiplier);
       shift.push_back(m.shift);
@@ -101,6 +105,72 @@ TEST(Int8Kernels, RequantizeMatchesGeneric) {
   }
 }
 
+// A depthwise convolution as the lowering sets it up: weights offset by the
+// filter zero point, bias_interior from input_offset.
+struct DepthwiseProblem {
+  enum Weights { kInt8, kFewBeyondInt8, kWide };  // kWide: anything within +-255
+  Geometry g;
+  std::vector<uint8_t> x;
+  std::vector<int32_t> w, bias, bias_interior;
+  RequantTables t;
+  DepthwiseArgs a;
+
+  // g's output size from its input, filter, stride, dilation and padding
+  // (pad_top/left, and as much again + extra at the bottom/right).
+  DepthwiseProblem(Geometry geo, int extra_pad, Weights weights, int32_t input_offset,
+                   RequantTables tables, std::mt19937& rng)
+      : g(geo), t(std::move(tables)) {
+    g.out_c = g.in_c;
+    g.out_h =
+        (g.in_h + 2 * g.pad_top + extra_pad - ((g.filter_h - 1) * g.dilation_h + 1)) / g.stride_h +
+        1;
+    g.out_w =
+        (g.in_w + 2 * g.pad_left + extra_pad - ((g.filter_w - 1) * g.dilation_w + 1)) / g.stride_w +
+        1;
+    const int c = g.in_c, taps = g.filter_h * g.filter_w;
+    const int cpad = (c + kChannelPad - 1) / kChannelPad * kChannelPad;
+    x.resize(static_cast<size_t>(g.batch) * g.in_h * g.in_w * c);
+    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    w.assign(static_cast<size_t>(taps) * cpad, 0), bias.assign(cpad, 0);
+    const int32_t range = weights == kWide ? 511 : 256, low = weights == kWide ? -255 : -128;
+    for (int k = 0; k < taps; ++k)
+      for (int ch = 0; ch < c; ++ch) w[k * cpad + ch] = static_cast<int32_t>(rng() % range) + low;
+    if (weights == kFewBeyondInt8)  // up to 4 channels in 64, a tap or two each
+      for (int ch = static_cast<int>(rng() % 8); ch < c; ch += 17 + static_cast<int>(rng() % 5))
+        for (int i = 0; i <= static_cast<int>(rng() % 2); ++i)
+          w[(rng() % taps) * cpad + ch] =
+              (rng() % 2 ? 1 : -1) * (128 + static_cast<int>(rng() % 128));
+    for (int ch = 0; ch < c; ++ch) bias[ch] = static_cast<int32_t>(rng() % 200001) - 100000;
+    bias_interior = bias;
+    for (int k = 0; k < taps; ++k)
+      for (int ch = 0; ch < c; ++ch) bias_interior[ch] += input_offset * w[k * cpad + ch];
+    a.g = g, a.x = x.data(), a.w = w.data(), a.bias = bias.data();
+    a.bias_interior = bias_interior.data(), a.input_offset = input_offset;
+  }
+
+  std::string describe() const {
+    return std::to_string(g.batch) + "x" + std::to_string(g.in_h) + "x" + std::to_string(g.in_w) +
+           "x" + std::to_string(g.in_c) + " " + std::to_string(g.filter_h) + "x" +
+           std::to_string(g.filter_w) + " stride " + std::to_string(g.stride_h) + "," +
+           std::to_string(g.stride_w) + " dilation " + std::to_string(g.dilation_h) + " pad " +
+           std::to_string(g.pad_top) + "," + std::to_string(g.pad_left) + " input_offset " +
+           std::to_string(a.input_offset);
+  }
+
+  // The kernel's output against the generic kernel's, both with requantization q.
+  void expect_generic(const Kernels& k, bool is_signed, const Requant& q) {
+    DepthwiseArgs d = a;
+    d.q = q;
+    const size_t size = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c;
+    std::vector<uint8_t> want(size), got(size);
+    d.out = want.data();
+    (is_signed ? generic_kernels().depthwise_s8 : generic_kernels().depthwise_u8)(d);
+    d.out = got.data();
+    (is_signed ? k.depthwise_s8 : k.depthwise_u8)(d);
+    EXPECT_EQ(got, want) << k.isa << " depthwise " << (is_signed ? "s8 " : "u8 ") << describe();
+  }
+};
+
 TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
   std::mt19937 rng(3);
   struct Case {
@@ -113,46 +183,21 @@ TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
           Case{264, 1, 1, 1, 1, 0, 0}}) {
       SCOPED_TRACE(std::string(k->isa) + ", " + std::to_string(cs.c) + " channels, " +
                    std::to_string(cs.kh) + "x" + std::to_string(cs.kw));
-      Geometry g;
-      g.batch = 2, g.in_h = 9, g.in_w = 10, g.in_c = g.out_c = cs.c;
-      g.filter_h = cs.kh, g.filter_w = cs.kw, g.stride_h = g.stride_w = cs.stride;
-      g.dilation_h = g.dilation_w = cs.dilation, g.pad_top = cs.pt, g.pad_left = cs.pl;
-      g.out_h = (g.in_h + 2 * cs.pt - ((cs.kh - 1) * cs.dilation + 1)) / cs.stride + 1;
-      g.out_w = (g.in_w + 2 * cs.pl - ((cs.kw - 1) * cs.dilation + 1)) / cs.stride + 1;
-      const int cpad = (cs.c + kChannelPad - 1) / kChannelPad * kChannelPad;
-      std::vector<uint8_t> x(static_cast<size_t>(g.batch) * g.in_h * g.in_w * g.in_c);
-      for (auto& v : x) v = static_cast<uint8_t>(rng());
-      std::vector<int32_t> w(static_cast<size_t>(cs.kh) * cs.kw * cpad, 0), bias(cpad, 0);
-      for (int t = 0; t < cs.kh * cs.kw; ++t)
-        for (int c = 0; c < cs.c; ++c) w[t * cpad + c] = static_cast<int32_t>(rng() % 511) - 255;
-      for (int c = 0; c < cs.c; ++c) bias[c] = static_cast<int32_t>(rng() % 200001) - 100000;
-      RequantTables t(cs.c, rng);
-      const size_t out_size = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c;
+      Geometry geo;
+      geo.batch = 2, geo.in_h = 9, geo.in_w = 10, geo.in_c = cs.c;
+      geo.filter_h = cs.kh, geo.filter_w = cs.kw, geo.stride_h = geo.stride_w = cs.stride;
+      geo.dilation_h = geo.dilation_w = cs.dilation, geo.pad_top = cs.pt, geo.pad_left = cs.pl;
       for (bool is_signed : {false, true}) {
-        DepthwiseArgs a;
-        a.g = g;
-        a.x = x.data();
-        a.w = w.data();
-        a.bias = bias.data();
-        std::vector<int32_t> bias_interior = bias;
-        for (int t = 0; t < cs.kh * cs.kw; ++t)
-          for (int c = 0; c < cs.c; ++c)
-            bias_interior[c] += (is_signed ? 17 : -130) * w[t * cpad + c];
-        a.bias_interior = bias_interior.data();
-        a.input_offset = is_signed ? 17 : -130;
-        a.q = is_signed ? t.requant(-128, -128, 127) : t.requant(0, 0, 255);
-        std::vector<uint8_t> want(out_size), got(out_size);
-        a.out = want.data();
-        (is_signed ? generic_kernels().depthwise_s8 : generic_kernels().depthwise_u8)(a);
-        a.out = got.data();
-        (is_signed ? k->depthwise_s8 : k->depthwise_u8)(a);
-        EXPECT_EQ(got, want) << "depthwise " << (is_signed ? "s8" : "u8");
+        DepthwiseProblem p(geo, 0, DepthwiseProblem::kWide, is_signed ? 17 : -130,
+                           RequantTables(cs.c, rng), rng);
+        p.expect_generic(*k, is_signed,
+                         is_signed ? p.t.requant(-128, -128, 127) : p.t.requant(0, 0, 255));
 
         WindowSumArgs s;
-        s.g = g;
-        s.x = x.data();
+        s.g = p.g;
+        s.x = p.x.data();
         s.scale = is_signed ? -3 : 7;
-        std::vector<int32_t> sum_want(static_cast<size_t>(g.batch) * g.out_h * g.out_w),
+        std::vector<int32_t> sum_want(static_cast<size_t>(p.g.batch) * p.g.out_h * p.g.out_w),
             sum_got(sum_want.size());
         s.sums = sum_want.data();
         (is_signed ? generic_kernels().window_sums_s8 : generic_kernels().window_sums_u8)(s);
@@ -162,6 +207,55 @@ TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
       }
     }
   }
+}
+
+// The 3x3 kernels' paths (AVX-512: quads with and without corrected channels,
+// pairs; TFLite's requantization or the ReLU one) at both strides, channel
+// counts around the 32- and 64-channel blocks, windows over every border,
+// rows wider than a run of pixels, zero points a padding byte cannot hold,
+// 1 to 3 threads.
+TEST(Int8Kernels, Depthwise3x3MatchesGeneric) {
+  std::mt19937 rng(5);
+  const int default_threads = omp_get_max_threads();
+  struct Case {
+    int batch, h, w, c, stride_h, stride_w, pt, pl, extra_pad;
+  };
+  const Case cases[] = {{1, 9, 10, 7, 1, 1, 1, 1, 0},    {2, 5, 37, 33, 1, 1, 1, 1, 0},
+                        {1, 8, 38, 64, 2, 2, 0, 0, 1},   {1, 7, 9, 65, 2, 2, 1, 1, 0},
+                        {1, 6, 40, 96, 1, 2, 0, 1, 1},   {1, 3, 3, 144, 1, 1, 1, 1, 0},
+                        {1, 1, 1, 48, 1, 1, 1, 1, 0},    {1, 2, 3, 31, 2, 1, 1, 1, 0},
+                        {1, 12, 12, 200, 2, 2, 1, 1, 0}, {1, 4, 33, 128, 1, 1, 0, 0, 0},
+                        {1, 5, 5, 16, 3, 3, 1, 1, 0},    {1, 6, 70, 100, 1, 1, 1, 1, 0}};
+  for (const Kernels* k : vector_kernels())
+    for (const Case& cs : cases)
+      for (auto weights :
+           {DepthwiseProblem::kInt8, DepthwiseProblem::kFewBeyondInt8, DepthwiseProblem::kWide})
+        for (bool is_signed : {false, true}) {
+          Geometry geo;
+          geo.batch = cs.batch, geo.in_h = cs.h, geo.in_w = cs.w, geo.in_c = cs.c;
+          geo.filter_h = geo.filter_w = 3, geo.stride_h = cs.stride_h, geo.stride_w = cs.stride_w;
+          geo.pad_top = cs.pt, geo.pad_left = cs.pl;
+          // Input offsets (minus zero points): usual ones, the type's ends, and
+          // zero points no byte holds (-200 and -300).
+          const std::vector<int32_t> offsets = is_signed
+                                                   ? std::vector<int32_t>{128, 17, -127, 200, 300}
+                                                   : std::vector<int32_t>{0, -130, -255, 300};
+          const int32_t input_offset = offsets[rng() % offsets.size()];
+          // Multipliers below 1/2, as depthwise layers have (the ReLU requantization
+          // applies), or anything.
+          const bool small = rng() % 4 != 0;
+          DepthwiseProblem p(geo, cs.extra_pad, weights, input_offset,
+                             small ? RequantTables(cs.c, rng, -22, 22) : RequantTables(cs.c, rng),
+                             rng);
+          const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
+          for (int threads : {1, 2, 3}) {
+            omp_set_num_threads(threads);
+            SCOPED_TRACE(std::to_string(threads) + " threads");
+            p.expect_generic(*k, is_signed, p.t.requant(lo + 3, lo + 3, hi - 20));  // ReLU6-like
+            p.expect_generic(*k, is_signed, p.t.requant(lo + 100, lo, hi));         // no activation
+          }
+        }
+  omp_set_num_threads(default_threads);
 }
 
 TEST(Int8Kernels, AddMatchesGeneric) {
