@@ -79,6 +79,9 @@ struct DepthwiseArgs {
   int32_t input_offset = 0;
   Requant q;
   void* out = nullptr;
+  // The kernel's own arrangement of w, bias_interior and q, made once by its
+  // Kernels::pack_depthwise; nullptr: the kernel arranges them as it runs.
+  const void* packed = nullptr;
 };
 
 // sums[p] = scale * (sum over the taps of output pixel p inside the image of
@@ -129,6 +132,11 @@ struct Kernels {
   void (*add_s8)(const AddArgs&);
   void (*quantize_u8)(const QuantizeArgs&);
   void (*quantize_s8)(const QuantizeArgs&);
+  // Arranges depthwise_u8's (is_signed: depthwise_s8's) constants for these
+  // arguments at `packed` (64-byte aligned), for DepthwiseArgs::packed, and
+  // returns the bytes that takes (0: nothing to arrange); packed == nullptr
+  // only counts them. nullptr: these kernels arrange nothing.
+  size_t (*pack_depthwise)(const DepthwiseArgs&, bool is_signed, void* packed) = nullptr;
 };
 
 // The implementation for this CPU (chosen once).

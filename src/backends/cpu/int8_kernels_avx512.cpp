@@ -139,8 +139,8 @@ void depthwise_rows(const DepthwiseArgs& a) {
 // pairs, 32 channels in two, lo holds {0-3, 8-11, 16-19, 24-27} and hi the
 // rest. Packing (packs_epi32, then packus/packs_epi16 for quads) puts them
 // back in order, so per-channel arrays are loaded in that order.
-constexpr int kDwChunk = 16;        // output pixels per run over rearranged columns
-constexpr int kDwBandPixels = 256;  // output pixels per work item (a band of rows)
+constexpr int kDwChunk = 16;         // output pixels per run over rearranged columns
+constexpr int kDwBandPixels = 1024;  // output pixels per work item (a band of rows)
 
 // acc + the pairs' products: two instructions, or one with AVX512-VNNI.
 struct MaddDot {
@@ -191,7 +191,7 @@ struct DwBlock {
   __m512i bias[kVectors];
   __m512i w[kTaps][kVectors];
   DwQuant q[kVectors];
-  bool relu = true;  // requant_relu applies to every vector
+  bool relu;  // requant_relu applies to every vector
 };
 using PairsBlock = DwBlock<2, 5>;  // taps: (0,3) (1,4) (2,5) (6,7) (8,-), by t = 3 fy + fx
 
@@ -207,7 +207,7 @@ struct QuadsFix {
 };
 constexpr int kMaxQuadsFixes = 4;    // with more, pairs cost less
 struct QuadsBlock : DwBlock<4, 3> {  // taps: window columns 0, 1, 2
-  int fixes = 0;
+  int fixes;
   QuadsFix fix[kMaxQuadsFixes];
 };
 
@@ -218,6 +218,7 @@ void set_up_quant(const DepthwiseArgs& a, int c, __mmask64 m, Load load,
   const int32_t* arrays[5] = {a.q.multiplier, a.q.left_shift, a.q.right_shift, a.q.rounding_mask,
                               a.q.rounding_half};
   for (int i = 0; i < 5; ++i) load(arrays[i] + c, m, i == 2 ? 1 : 0, v[i]);
+  k.relu = true;
   for (int h = 0; h < kVectors; ++h) {
     k.q[h].q = {
         v[0][h],           _mm512_srli_epi64(v[0][h], 32), v[1][h], v[2][h], v[3][h], v[4][h],
@@ -275,6 +276,7 @@ bool set_up_quads(const DepthwiseArgs& a, int c, QuadsBlock& k) {
   const __m512i lo = _mm512_set1_epi32(-128), hi = _mm512_set1_epi32(127);
   __m512i tap[9][4];
   __mmask16 beyond[4] = {};
+  k.fixes = 0;
   for (int t = 0; t < 9; ++t) {
     load_quads(a.w + t * cpad + c, m, 0, tap[t]);
     for (int v = 0; v < 4; ++v)
@@ -331,7 +333,7 @@ template <bool kSigned, int kStride, bool kRelu>
   constexpr int kColumns = (kDwChunk - 1) * kStride + 3;
   __m512i col[kColumns][4];  // per column, its rows 0, 1, 2 (and a zero byte) per lane
   __m512i done[3][kDwChunk];
-  __m512i fixes[kDwChunk];  // per pixel, a vector's QuadsFix sums in their lanes
+  int32_t fix_sum[kMaxQuadsFixes][kDwChunk];  // per QuadsFix, its sum at each pixel
   for (int ox0 = 0; ox0 < g.out_w; ox0 += kDwChunk) {
     const int n = g.out_w - ox0 < kDwChunk ? g.out_w - ox0 : kDwChunk;
     const int ix0 = ox0 * kStride - g.pad_left;
@@ -343,28 +345,26 @@ template <bool kSigned, int kStride, bool kRelu>
       col[j][0] = _mm512_unpacklo_epi16(lo01, lo2), col[j][1] = _mm512_unpackhi_epi16(lo01, lo2);
       col[j][2] = _mm512_unpacklo_epi16(hi01, hi2), col[j][3] = _mm512_unpackhi_epi16(hi01, hi2);
     }
+    for (int i = 0; i < k.fixes; ++i) {
+      const QuadsFix& f = k.fix[i];
+      for (int o = 0; o < n; ++o) {
+        int32_t sum = 0;
+        for (int t = 0; t < f.taps; ++t) {
+          const char* r = rows.r[f.tap[t] / 3];
+          const int ix = ix0 + o * kStride + f.tap[t] % 3;
+          sum += f.excess[t] *
+                 (r && ix >= 0 && ix < g.in_w
+                      ? byte_value<kSigned>(r + static_cast<int64_t>(ix) * g.in_c + f.channel)
+                      : -a.input_offset);
+        }
+        fix_sum[i][o] = sum;
+      }
+    }
     // One vector of lanes at a time, its taps and parameters in registers.
     for (int v = 0; v < 4; ++v) {
-      bool fixed = false;
-      for (int i = 0; i < k.fixes; ++i) {
-        const QuadsFix& f = k.fix[i];
-        if (f.vector != v) continue;
-        if (!fixed)
-          for (int o = 0; o < n; ++o) fixes[o] = _mm512_setzero_si512();
-        fixed = true;
-        for (int o = 0; o < n; ++o) {
-          int32_t sum = 0;
-          for (int t = 0; t < f.taps; ++t) {
-            const char* r = rows.r[f.tap[t] / 3];
-            const int ix = ix0 + o * kStride + f.tap[t] % 3;
-            sum += f.excess[t] *
-                   (r && ix >= 0 && ix < g.in_w
-                        ? byte_value<kSigned>(r + static_cast<int64_t>(ix) * g.in_c + f.channel)
-                        : -a.input_offset);
-          }
-          fixes[o] = _mm512_mask_add_epi32(fixes[o], f.lane, fixes[o], _mm512_set1_epi32(sum));
-        }
-      }
+      int fixes[kMaxQuadsFixes], v_fixes = 0;  // this vector's
+      for (int i = 0; i < k.fixes; ++i)
+        if (k.fix[i].vector == v) fixes[v_fixes++] = i;
       const __m512i w0 = k.w[0][v], w1 = k.w[1][v], w2 = k.w[2][v], bias = k.bias[v];
       __m512i x0 = col[0][v];
       for (int o = 0; o < n; ++o) {
@@ -374,7 +374,9 @@ template <bool kSigned, int kStride, bool kRelu>
         acc = _mm512_dpbusd_epi32(acc, x1, w1);
         acc = _mm512_dpbusd_epi32(acc, x2, w2);
         x0 = kStride == 1 ? x1 : x2;
-        if (fixed) acc = _mm512_add_epi32(acc, fixes[o]);
+        for (int i = 0; i < v_fixes; ++i)
+          acc = _mm512_mask_add_epi32(acc, k.fix[fixes[i]].lane, acc,
+                                      _mm512_set1_epi32(fix_sum[fixes[i]][o]));
         const __m512i r = dw_requant<kRelu>(acc, k.q[v], a.q);
         if (v < 3) {
           done[v][o] = r;
@@ -497,10 +499,52 @@ template <bool kSigned, int kStride, bool kRelu>
   pairs_row_body<kSigned, kStride, kRelu, VnniDot>(a, k, row, c);
 }
 
-// Work items: a band of output rows for 64 channels, channels inner, so the
-// band's input stays in cache across them and each item's set-up serves a
-// few hundred pixels. Quads where the CPU has VNNI and the weights fit int8,
-// pairs otherwise.
+using QuadsRow = void (*)(const DepthwiseArgs&, const QuadsBlock&, int row, int c);
+using PairsRow = void (*)(const DepthwiseArgs&, const PairsBlock&, int row, int c);
+
+// 64 channels' constants and the functions for their rows: quads, or pairs
+// (per 32 channels) where quads_row is nullptr.
+struct Depthwise3x3Block {
+  union {
+    QuadsBlock quads;
+    PairsBlock pairs[2];
+  };
+  QuadsRow quads_row;
+  PairsRow pairs_row[2];
+};
+
+// Quads where the CPU has VNNI, the padding byte exists and the weights fit
+// int8 but for a few channels; pairs otherwise, and for 32 channels or fewer
+// (they cost less).
+template <bool kSigned, int kStride, bool kVnni>
+void set_up_block(const DepthwiseArgs& a, int c, Depthwise3x3Block& b) {
+  const int pad = -a.input_offset + (kSigned ? 128 : 0);  // the zero point as an unsigned byte
+  b.quads_row = nullptr;
+  if (kVnni && pad >= 0 && pad <= 255 && a.g.out_c - c > 32 &&
+      set_up_quads<kSigned>(a, c, b.quads)) {
+    b.quads_row =
+        b.quads.relu ? quads_row<kSigned, kStride, true> : quads_row<kSigned, kStride, false>;
+    return;
+  }
+  for (int h = 0; h < 2 && c + 32 * h < a.g.out_c; ++h) {
+    set_up_pairs<kSigned>(a, c + 32 * h, b.pairs[h]);
+    b.pairs_row[h] = kVnni ? (b.pairs[h].relu ? pairs_row_vnni<kSigned, kStride, true>
+                                              : pairs_row_vnni<kSigned, kStride, false>)
+                           : (b.pairs[h].relu ? pairs_row<kSigned, kStride, true>
+                                              : pairs_row<kSigned, kStride, false>);
+  }
+}
+
+// Whether depthwise3x3 serves these arguments.
+inline bool is_3x3(const DepthwiseArgs& a) {
+  const Geometry& g = a.g;
+  return g.filter_h == 3 && g.filter_w == 3 && g.dilation_h == 1 && g.dilation_w == 1 &&
+         (g.stride_w == 1 || g.stride_w == 2) && a.input_offset >= -255 && a.input_offset <= 255;
+}
+
+// Work items: a band of output rows for 64 channels, channels inner, so that
+// the band's input stays in cache across them, and without packed blocks
+// each item's set-up serves many pixels.
 template <bool kSigned, int kStride, bool kVnni>
 void depthwise3x3(const DepthwiseArgs& a) {
   const Geometry& g = a.g;
@@ -508,42 +552,44 @@ void depthwise3x3(const DepthwiseArgs& a) {
   const int rows = g.batch * g.out_h;
   const int band = (kDwBandPixels + g.out_w - 1) / g.out_w;
   const int bands = (rows + band - 1) / band;
-  // The quads' padding byte: the zero point as an unsigned byte.
-  const int pad = -a.input_offset + (kSigned ? 128 : 0);
-  const bool quads = kVnni && pad >= 0 && pad <= 255;
+  const auto* packed = static_cast<const Depthwise3x3Block*>(a.packed);
   const bool parallel = static_cast<int64_t>(rows) * g.out_w * g.out_c * 9 >= kMinParallelWork;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t i = 0; i < static_cast<int64_t>(bands) * blocks; ++i) {
     const int c = static_cast<int>(i % blocks) * 64;
     const int row0 = static_cast<int>(i / blocks) * band;
     const int row_end = row0 + band < rows ? row0 + band : rows;
-    QuadsBlock q;
-    // (32 channels or fewer cost less as pairs.)
-    if (quads && g.out_c - c > 32 && set_up_quads<kSigned>(a, c, q)) {
-      const auto fn =
-          q.relu ? quads_row<kSigned, kStride, true> : quads_row<kSigned, kStride, false>;
-      for (int row = row0; row < row_end; ++row) fn(a, q, row, c);
+    Depthwise3x3Block own;
+    if (!packed) set_up_block<kSigned, kStride, kVnni>(a, c, own);
+    const Depthwise3x3Block& b = packed ? packed[i % blocks] : own;
+    if (b.quads_row) {
+      for (int row = row0; row < row_end; ++row) b.quads_row(a, b.quads, row, c);
       continue;
     }
-    for (int c32 = c; c32 < g.out_c && c32 < c + 64; c32 += 32) {
-      PairsBlock p;
-      set_up_pairs<kSigned>(a, c32, p);
-      const auto fn =
-          kVnni ? (p.relu ? pairs_row_vnni<kSigned, kStride, true>
-                          : pairs_row_vnni<kSigned, kStride, false>)
-                : (p.relu ? pairs_row<kSigned, kStride, true> : pairs_row<kSigned, kStride, false>);
-      for (int row = row0; row < row_end; ++row) fn(a, p, row, c32);
-    }
+    for (int h = 0; h < 2 && c + 32 * h < g.out_c; ++h)
+      for (int row = row0; row < row_end; ++row) b.pairs_row[h](a, b.pairs[h], row, c + 32 * h);
   }
+}
+
+template <bool kVnni>
+size_t pack_depthwise(const DepthwiseArgs& a, bool is_signed, void* packed) {
+  if (!is_3x3(a)) return 0;
+  const int blocks = (a.g.out_c + 63) / 64;
+  using SetUp = void (*)(const DepthwiseArgs&, int, Depthwise3x3Block&);
+  const SetUp set_up =
+      is_signed
+          ? (a.g.stride_w == 1 ? set_up_block<true, 1, kVnni> : set_up_block<true, 2, kVnni>)
+          : (a.g.stride_w == 1 ? set_up_block<false, 1, kVnni> : set_up_block<false, 2, kVnni>);
+  if (packed)
+    for (int b = 0; b < blocks; ++b) set_up(a, 64 * b, static_cast<Depthwise3x3Block*>(packed)[b]);
+  return sizeof(Depthwise3x3Block) * blocks;
 }
 
 template <bool kSigned, bool kVnni>
 void depthwise(const DepthwiseArgs& a) {
   const Geometry& g = a.g;
-  const bool fast = g.filter_h == 3 && g.filter_w == 3 && g.dilation_h == 1 && g.dilation_w == 1 &&
-                    a.input_offset >= -255 && a.input_offset <= 255;
-  if (fast && g.stride_w == 1) return depthwise3x3<kSigned, 1, kVnni>(a);
-  if (fast && g.stride_w == 2) return depthwise3x3<kSigned, 2, kVnni>(a);
+  if (is_3x3(a) && g.stride_w == 1) return depthwise3x3<kSigned, 1, kVnni>(a);
+  if (is_3x3(a)) return depthwise3x3<kSigned, 2, kVnni>(a);
   if (g.filter_h == 3 && g.filter_w == 3) return depthwise_rows<kSigned, 3>(a);
   depthwise_rows<kSigned, 0>(a);
 }
@@ -725,7 +771,8 @@ constexpr Kernels avx512_table(const char* isa) {
           add<false>,
           add<true>,
           quantize<false>,
-          quantize<true>};
+          quantize<true>,
+          pack_depthwise<kVnni>};
 }
 const Kernels kAvx512 = avx512_table<false>("avx512");
 const Kernels kAvx512Vnni = avx512_table<true>("avx512_vnni");

@@ -157,7 +157,8 @@ struct DepthwiseProblem {
            std::to_string(a.input_offset);
   }
 
-  // The kernel's output against the generic kernel's, both with requantization q.
+  // The kernel's output against the generic kernel's, both with requantization
+  // q, and again with the kernel's constants packed first.
   void expect_generic(const Kernels& k, bool is_signed, const Requant& q) {
     DepthwiseArgs d = a;
     d.q = q;
@@ -168,6 +169,18 @@ struct DepthwiseProblem {
     d.out = got.data();
     (is_signed ? k.depthwise_s8 : k.depthwise_u8)(d);
     EXPECT_EQ(got, want) << k.isa << " depthwise " << (is_signed ? "s8 " : "u8 ") << describe();
+    if (const size_t bytes = k.pack_depthwise ? k.pack_depthwise(d, is_signed, nullptr) : 0) {
+      struct alignas(64) Line {
+        unsigned char bytes[64];
+      };
+      std::vector<Line> packed((bytes + 63) / 64);
+      k.pack_depthwise(d, is_signed, packed.data());
+      d.packed = packed.data();
+      std::fill(got.begin(), got.end(), 0);
+      (is_signed ? k.depthwise_s8 : k.depthwise_u8)(d);
+      EXPECT_EQ(got, want) << k.isa << " packed depthwise " << (is_signed ? "s8 " : "u8 ")
+                           << describe();
+    }
   }
 };
 

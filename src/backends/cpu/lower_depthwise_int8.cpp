@@ -4,6 +4,7 @@
 // Filters with a depth multiplier other than 1 go to the reference kernel.
 #include <algorithm>
 #include <memory>
+#include <new>
 
 #include "backends/cpu/int8_kernels.h"
 #include "backends/cpu/lowerers.h"
@@ -16,6 +17,7 @@ namespace {
 struct DepthwiseData {
   std::vector<int32_t> w, bias, bias_interior;
   int8::RequantTable multipliers;
+  std::shared_ptr<void> packed;  // the kernel's arrangement of the above, if it makes one
 };
 
 }  // namespace
@@ -82,25 +84,33 @@ void lower_depthwise_int8(Lowering& L, const Node& n) {
   const int src = L.input_plain(n.inputs[0]);
   const int out = L.new_plain_output(n.outputs[0]);
   const int8::Kernels& k = int8::int8_kernels();
+  const int32_t xoff = q.params.input_offset, zp = q.params.output_offset;
+  const int32_t lo = q.params.act_min, hi = q.params.act_max;
+  int8::DepthwiseArgs d;  // all but the buffers
+  d.g = geo;
+  d.w = data->w.data();
+  d.bias = data->bias.data();
+  d.bias_interior = data->bias_interior.data();
+  d.input_offset = xoff;
+  d.q = data->multipliers.view(zp, lo, hi);
+  // Weights arranged for the kernel once, here, rather than at every run.
+  if (const size_t bytes = k.pack_depthwise ? k.pack_depthwise(d, !u8, nullptr) : 0) {
+    constexpr std::align_val_t kAlign{64};
+    data->packed.reset(::operator new(bytes, kAlign),
+                       [](void* p) { ::operator delete(p, kAlign); });
+    k.pack_depthwise(d, !u8, data->packed.get());
+    d.packed = data->packed.get();
+  }
   Step& s = L.add_step(std::string("cpu:depthwise3x3_") + (u8 ? "u8_" : "i8_") + k.isa);
   if (geo.filter_h != 3 || geo.filter_w != 3)
     s.kernel = std::string("cpu:depthwise_") + (u8 ? "u8_" : "i8_") + k.isa;
   s.uses = {src, out};
-  const int32_t xoff = q.params.input_offset, zp = q.params.output_offset;
-  const int32_t lo = q.params.act_min, hi = q.params.act_max;
-  s.make_fn = [geo, data, xoff, zp, lo, hi, u8, src, out,
-               &k](const BufferPtrs& ptrs) -> std::function<void()> {
-    int8::DepthwiseArgs d;
-    d.g = geo;
-    d.x = ptrs[static_cast<size_t>(src)];
-    d.w = data->w.data();
-    d.bias = data->bias.data();
-    d.bias_interior = data->bias_interior.data();
-    d.input_offset = xoff;
-    d.q = data->multipliers.view(zp, lo, hi);
-    d.out = ptrs[static_cast<size_t>(out)];
+  s.make_fn = [d, data, u8, src, out, &k](const BufferPtrs& ptrs) -> std::function<void()> {
+    int8::DepthwiseArgs run = d;
+    run.x = ptrs[static_cast<size_t>(src)];
+    run.out = ptrs[static_cast<size_t>(out)];
     auto fn = u8 ? k.depthwise_u8 : k.depthwise_s8;
-    return [fn, d, data] { fn(d); };
+    return [fn, run, data] { fn(run); };
   };
 }
 
