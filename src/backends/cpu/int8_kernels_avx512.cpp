@@ -125,7 +125,7 @@ void depthwise_rows(const DepthwiseArgs& a) {
 // rearranged once for all the windows that cover it (three at stride 1), and
 // an output pixel is then a few multiply-adds over its window's columns:
 //  - quads (AVX512-VNNI; weights within int8, as an int8 model's are, and a
-//    uint8 model's but for a channel or two, see QuadsFix): vpdpbusd adds
+//    uint8 model's but for a channel or two, see QuadsBlock): vpdpbusd adds
 //    four byte products to an int32 lane, a lane holding one channel's rows
 //    0, 1, 2 (and a zero weight) of a column; inputs as unsigned bytes, int8
 //    ones flipped by +128, whose product 128 * sum(w) the bias takes off;
@@ -195,20 +195,12 @@ struct DwBlock {
 };
 using PairsBlock = DwBlock<2, 5>;  // taps: (0,3) (1,4) (2,5) (6,7) (8,-), by t = 3 fy + fx
 
-// A channel whose weights exceed int8: the quads use them clamped, and each
-// pixel adds the rest, the sum over those taps of (w - clamped w) * x, in
-// scalar (a uint8 model has one or two such channels a layer).
-struct QuadsFix {
-  int vector, channel;  // channel: from the block's first
-  __mmask16 lane;
-  int taps;
-  int tap[9];  // t = 3 fy + fx
-  int32_t excess[9];
-};
-constexpr int kMaxQuadsFixes = 4;    // with more, pairs cost less
+// Weights beyond int8 (a uint8 model has a channel or two a layer) are taken
+// clamped, and their excess, w - clamped w (within int8 but for w = 255),
+// as a second set of taps over the same columns, where a vector has any.
 struct QuadsBlock : DwBlock<4, 3> {  // taps: window columns 0, 1, 2
-  int fixes;
-  QuadsFix fix[kMaxQuadsFixes];
+  __m512i excess[3][4];
+  bool any_excess[4];
 };
 
 template <int kVectors, int kTaps, class Load>
@@ -267,51 +259,90 @@ inline WindowRows window_rows(const DepthwiseArgs& a, int row, int c) {
   return w;
 }
 
-// Sets k up for channels c..c+63; false where more than kMaxQuadsFixes
-// channels have weights beyond int8.
+// A tap vector for vpdpbusd: per lane, the bytes of rows 0, 1, 2 of column fx.
+inline __m512i tap_bytes(const __m512i tap[9][4], int fx, int v) {
+  const __m512i byte = _mm512_set1_epi32(0xFF);
+  return _mm512_or_si512(
+      _mm512_and_si512(tap[fx][v], byte),
+      _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(tap[3 + fx][v], byte), 8),
+                      _mm512_slli_epi32(_mm512_and_si512(tap[6 + fx][v], byte), 16)));
+}
+
+// Sets k up for channels c..c+63; false where a weight is 255 (its excess
+// over int8 is not int8).
 template <bool kSigned>
 bool set_up_quads(const DepthwiseArgs& a, int c, QuadsBlock& k) {
   const int cpad = (a.g.out_c + kChannelPad - 1) / kChannelPad * kChannelPad;
   const __mmask64 m = channel_mask(a, c, 64);
   const __m512i lo = _mm512_set1_epi32(-128), hi = _mm512_set1_epi32(127);
-  __m512i tap[9][4];
-  __mmask16 beyond[4] = {};
-  k.fixes = 0;
-  for (int t = 0; t < 9; ++t) {
-    load_quads(a.w + t * cpad + c, m, 0, tap[t]);
-    for (int v = 0; v < 4; ++v)
-      beyond[v] |= _mm512_cmpgt_epi32_mask(tap[t][v], hi) | _mm512_cmplt_epi32_mask(tap[t][v], lo);
-  }
-  for (int v = 0; v < 4; ++v)
-    for (int lane = 0; lane < 16; ++lane) {
-      if (!(beyond[v] >> lane & 1)) continue;
-      if (k.fixes == kMaxQuadsFixes) return false;
-      QuadsFix& f = k.fix[k.fixes++];
-      f.vector = v, f.channel = 16 * (lane / 4) + 4 * v + lane % 4;
-      f.lane = static_cast<__mmask16>(1u << lane), f.taps = 0;
-      for (int t = 0; t < 9; ++t) {
-        const int32_t w = a.w[t * cpad + c + f.channel];
-        const int32_t clamped = w < -128 ? -128 : w > 127 ? 127 : w;
-        if (w != clamped) f.tap[f.taps] = t, f.excess[f.taps++] = w - clamped;
-      }
-    }
-  for (int t = 0; t < 9; ++t)
-    for (int v = 0; v < 4; ++v) tap[t][v] = _mm512_min_epi32(_mm512_max_epi32(tap[t][v], lo), hi);
-  const __m512i byte = _mm512_set1_epi32(0xFF);
-  __m512i bias[4];
+  __m512i tap[9][4], excess[9][4], bias[4];
+  for (int t = 0; t < 9; ++t) load_quads(a.w + t * cpad + c, m, 0, tap[t]);
   load_quads(a.bias_interior + c, m, 0, bias);
   for (int v = 0; v < 4; ++v) {
     __m512i sum = _mm512_setzero_si512();
-    for (int t = 0; t < 9; ++t) sum = _mm512_add_epi32(sum, tap[t][v]);
+    __mmask16 any = 0;
+    for (int t = 0; t < 9; ++t) {
+      sum = _mm512_add_epi32(sum, tap[t][v]);
+      const __m512i clamped = _mm512_min_epi32(_mm512_max_epi32(tap[t][v], lo), hi);
+      excess[t][v] = _mm512_sub_epi32(tap[t][v], clamped);
+      if (_mm512_cmpgt_epi32_mask(excess[t][v], hi)) return false;
+      any |= _mm512_test_epi32_mask(excess[t][v], excess[t][v]);
+      tap[t][v] = clamped;
+    }
     k.bias[v] = kSigned ? _mm512_sub_epi32(bias[v], _mm512_slli_epi32(sum, 7)) : bias[v];
-    for (int fx = 0; fx < 3; ++fx)
-      k.w[fx][v] = _mm512_or_si512(
-          _mm512_and_si512(tap[fx][v], byte),
-          _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(tap[3 + fx][v], byte), 8),
-                          _mm512_slli_epi32(_mm512_and_si512(tap[6 + fx][v], byte), 16)));
+    k.any_excess[v] = any != 0;
+    for (int fx = 0; fx < 3; ++fx) {
+      k.w[fx][v] = tap_bytes(tap, fx, v);
+      k.excess[fx][v] = tap_bytes(excess, fx, v);
+    }
   }
   set_up_quant(a, c, m, load_quads, k);
   return true;
+}
+
+// Vector v of quads_row's lanes over n pixels from column 0 of col, its taps
+// and parameters in registers (with the second set of taps where kExcess);
+// results in done[v] until v = 3, which stores the pixels at out.
+template <bool kSigned, int kStride, bool kRelu, bool kExcess>
+[[gnu::target("avx512vnni"), gnu::always_inline]] inline void quads_vector(
+    const DepthwiseArgs& a, const QuadsBlock& k, int v, const __m512i (*col)[4], int n,
+    __m512i (*done)[kDwChunk], char* out, __mmask64 m) {
+  const __m512i w0 = k.w[0][v], w1 = k.w[1][v], w2 = k.w[2][v], bias = k.bias[v];
+  __m512i x0 = col[0][v];
+  for (int o = 0; o < n; ++o) {
+    const int j = o * kStride;
+    const __m512i x1 = col[j + 1][v], x2 = col[j + 2][v];
+    __m512i acc = _mm512_dpbusd_epi32(bias, x0, w0);
+    acc = _mm512_dpbusd_epi32(acc, x1, w1);
+    acc = _mm512_dpbusd_epi32(acc, x2, w2);
+    if (kExcess) {
+      acc = _mm512_dpbusd_epi32(acc, x0, k.excess[0][v]);
+      acc = _mm512_dpbusd_epi32(acc, x1, k.excess[1][v]);
+      acc = _mm512_dpbusd_epi32(acc, x2, k.excess[2][v]);
+    }
+    x0 = kStride == 1 ? x1 : x2;
+    const __m512i r = dw_requant<kRelu>(acc, k.q[v], a.q);
+    if (v < 3) {
+      done[v][o] = r;
+      continue;
+    }
+    // packs: saturating, so the clamp's result stays
+    const __m512i w01 = _mm512_packs_epi32(done[0][o], done[1][o]);
+    const __m512i w23 = _mm512_packs_epi32(done[2][o], r);
+    __m512i y;
+    if (kSigned) {
+      y = _mm512_packs_epi16(w01, w23);
+      if (kRelu)
+        y = _mm512_min_epi8(_mm512_max_epi8(y, _mm512_set1_epi8(a.q.act_min)),
+                            _mm512_set1_epi8(a.q.act_max));
+    } else {
+      y = _mm512_packus_epi16(w01, w23);
+      if (kRelu)
+        y = _mm512_min_epu8(_mm512_max_epu8(y, _mm512_set1_epi8(static_cast<char>(a.q.act_min))),
+                            _mm512_set1_epi8(static_cast<char>(a.q.act_max)));
+    }
+    _mm512_mask_storeu_epi8(out + static_cast<int64_t>(o) * a.g.out_c, m, y);
+  }
 }
 
 // One output row of channels c..c+63.
@@ -333,7 +364,6 @@ template <bool kSigned, int kStride, bool kRelu>
   constexpr int kColumns = (kDwChunk - 1) * kStride + 3;
   __m512i col[kColumns][4];  // per column, its rows 0, 1, 2 (and a zero byte) per lane
   __m512i done[3][kDwChunk];
-  int32_t fix_sum[kMaxQuadsFixes][kDwChunk];  // per QuadsFix, its sum at each pixel
   for (int ox0 = 0; ox0 < g.out_w; ox0 += kDwChunk) {
     const int n = g.out_w - ox0 < kDwChunk ? g.out_w - ox0 : kDwChunk;
     const int ix0 = ox0 * kStride - g.pad_left;
@@ -345,61 +375,13 @@ template <bool kSigned, int kStride, bool kRelu>
       col[j][0] = _mm512_unpacklo_epi16(lo01, lo2), col[j][1] = _mm512_unpackhi_epi16(lo01, lo2);
       col[j][2] = _mm512_unpacklo_epi16(hi01, hi2), col[j][3] = _mm512_unpackhi_epi16(hi01, hi2);
     }
-    for (int i = 0; i < k.fixes; ++i) {
-      const QuadsFix& f = k.fix[i];
-      for (int o = 0; o < n; ++o) {
-        int32_t sum = 0;
-        for (int t = 0; t < f.taps; ++t) {
-          const char* r = rows.r[f.tap[t] / 3];
-          const int ix = ix0 + o * kStride + f.tap[t] % 3;
-          sum += f.excess[t] *
-                 (r && ix >= 0 && ix < g.in_w
-                      ? byte_value<kSigned>(r + static_cast<int64_t>(ix) * g.in_c + f.channel)
-                      : -a.input_offset);
-        }
-        fix_sum[i][o] = sum;
-      }
-    }
-    // One vector of lanes at a time, its taps and parameters in registers.
+    // One vector of lanes at a time.
     for (int v = 0; v < 4; ++v) {
-      int fixes[kMaxQuadsFixes], v_fixes = 0;  // this vector's
-      for (int i = 0; i < k.fixes; ++i)
-        if (k.fix[i].vector == v) fixes[v_fixes++] = i;
-      const __m512i w0 = k.w[0][v], w1 = k.w[1][v], w2 = k.w[2][v], bias = k.bias[v];
-      __m512i x0 = col[0][v];
-      for (int o = 0; o < n; ++o) {
-        const int j = o * kStride;
-        const __m512i x1 = col[j + 1][v], x2 = col[j + 2][v];
-        __m512i acc = _mm512_dpbusd_epi32(bias, x0, w0);
-        acc = _mm512_dpbusd_epi32(acc, x1, w1);
-        acc = _mm512_dpbusd_epi32(acc, x2, w2);
-        x0 = kStride == 1 ? x1 : x2;
-        for (int i = 0; i < v_fixes; ++i)
-          acc = _mm512_mask_add_epi32(acc, k.fix[fixes[i]].lane, acc,
-                                      _mm512_set1_epi32(fix_sum[fixes[i]][o]));
-        const __m512i r = dw_requant<kRelu>(acc, k.q[v], a.q);
-        if (v < 3) {
-          done[v][o] = r;
-          continue;
-        }
-        // packs: saturating, so the clamp's result stays
-        const __m512i w01 = _mm512_packs_epi32(done[0][o], done[1][o]);
-        const __m512i w23 = _mm512_packs_epi32(done[2][o], r);
-        __m512i y;
-        if (kSigned) {
-          y = _mm512_packs_epi16(w01, w23);
-          if (kRelu)
-            y = _mm512_min_epi8(_mm512_max_epi8(y, _mm512_set1_epi8(a.q.act_min)),
-                                _mm512_set1_epi8(a.q.act_max));
-        } else {
-          y = _mm512_packus_epi16(w01, w23);
-          if (kRelu)
-            y = _mm512_min_epu8(
-                _mm512_max_epu8(y, _mm512_set1_epi8(static_cast<char>(a.q.act_min))),
-                _mm512_set1_epi8(static_cast<char>(a.q.act_max)));
-        }
-        _mm512_mask_storeu_epi8(out + static_cast<int64_t>(ox0 + o) * g.out_c, m, y);
-      }
+      char* y = out + static_cast<int64_t>(ox0) * g.out_c;
+      if (k.any_excess[v])
+        quads_vector<kSigned, kStride, kRelu, true>(a, k, v, col, n, done, y, m);
+      else
+        quads_vector<kSigned, kStride, kRelu, false>(a, k, v, col, n, done, y, m);
     }
   }
 }
