@@ -135,7 +135,7 @@ struct DepthwiseProblem {
     const int32_t range = weights == kWide ? 511 : 256, low = weights == kWide ? -255 : -128;
     for (int k = 0; k < taps; ++k)
       for (int ch = 0; ch < c; ++ch) w[k * cpad + ch] = static_cast<int32_t>(rng() % range) + low;
-    if (weights == kFewBeyondInt8)  // up to 4 channels in 64, a tap or two each
+    if (weights == kFewBeyondInt8)  // a few channels in 64, a tap or two each
       for (int ch = static_cast<int>(rng() % 8); ch < c; ch += 17 + static_cast<int>(rng() % 5))
         for (int i = 0; i <= static_cast<int>(rng() % 2); ++i)
           w[(rng() % taps) * cpad + ch] =
@@ -222,11 +222,11 @@ TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
   }
 }
 
-// The 3x3 kernels' paths (AVX-512: quads with and without corrected channels,
-// pairs; TFLite's requantization or the ReLU one) at both strides, channel
-// counts around the 32- and 64-channel blocks, windows over every border,
-// rows wider than a run of pixels, zero points a padding byte cannot hold,
-// 1 to 3 threads.
+// The 3x3 kernels' paths (AVX-512: quads with and without weights beyond
+// int8, pairs; TFLite's requantization or the ReLU one; packed or not) at
+// both strides, channel counts around the 32- and 64-channel blocks, windows
+// over every border, rows wider than a run of pixels, zero points a padding
+// byte cannot hold, 1 to 3 threads.
 TEST(Int8Kernels, Depthwise3x3MatchesGeneric) {
   std::mt19937 rng(5);
   const int default_threads = omp_get_max_threads();
