@@ -79,6 +79,7 @@ struct DepthwiseArgs {
   int32_t input_offset = 0;
   Requant q;
   void* out = nullptr;
+  const int64_t* fused = nullptr;  // RequantTable::fused() for q's zero point, or nullptr
   // The kernel's own arrangement of w, bias_interior and q, made once by its
   // Kernels::pack_depthwise; nullptr: the kernel arranges them as it runs.
   const void* packed = nullptr;

@@ -178,20 +178,15 @@ inline void load_quads(const int32_t* p, __mmask64 m, int32_t fill, __m512i v[4]
   v[2] = _mm512_shuffle_i32x4(t1, t3, 0x88), v[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
 }
 
-// One vector's requantization parameters, TFLite's or requant_relu's.
-struct DwQuant {
-  QVec q;
-  ReluQVec relu;
-};
-
 // Everything per vector of accumulators (kVectors of them) of a block of
-// channels: bias, kTaps tap vectors, requantization.
+// channels: bias, kTaps tap vectors, multipliers and requant_fused()'s table,
+// in the vectors' lane order.
 template <int kVectors, int kTaps>
 struct DwBlock {
   __m512i bias[kVectors];
   __m512i w[kTaps][kVectors];
-  DwQuant q[kVectors];
-  bool relu;  // requant_relu applies to every vector
+  __m512i mult[kVectors];
+  alignas(64) int64_t fused[kVectors][32];
 };
 using PairsBlock = DwBlock<2, 5>;  // taps: (0,3) (1,4) (2,5) (6,7) (8,-), by t = 3 fy + fx
 
@@ -203,30 +198,34 @@ struct QuadsBlock : DwBlock<4, 3> {  // taps: window columns 0, 1, 2
   bool any_excess[4];
 };
 
+// k's multipliers and its rows of a.fused (per channel in order), for the
+// lanes of channels c.. as `load` arranges them.
 template <int kVectors, int kTaps, class Load>
-void set_up_quant(const DepthwiseArgs& a, int c, __mmask64 m, Load load,
-                  DwBlock<kVectors, kTaps>& k) {
-  __m512i v[5][kVectors];
-  const int32_t* arrays[5] = {a.q.multiplier, a.q.left_shift, a.q.right_shift, a.q.rounding_mask,
-                              a.q.rounding_half};
-  for (int i = 0; i < 5; ++i) load(arrays[i] + c, m, i == 2 ? 1 : 0, v[i]);
-  k.relu = true;
+void set_up_requant(const DepthwiseArgs& a, int c, __mmask64 m, Load load,
+                    DwBlock<kVectors, kTaps>& k) {
+  int32_t ramp[64];
+  for (int i = 0; i < 64; ++i) ramp[i] = i;
+  __m512i lanes[kVectors];  // each lane's channel, from c
+  load(ramp, ~__mmask64{0}, 0, lanes);
+  load(a.q.multiplier + c, m, 0, k.mult);
   for (int h = 0; h < kVectors; ++h) {
-    k.q[h].q = {
-        v[0][h],           _mm512_srli_epi64(v[0][h], 32), v[1][h], v[2][h], v[3][h], v[4][h],
-        a.q.any_left_shift};
-    k.relu &= relu_requant_fits(a.q, v[2][h]);
+    alignas(64) int32_t channel[16];
+    _mm512_store_si512(channel, lanes[h]);
+    for (int i = 0; i < 16; ++i) {
+      const int ch = c + channel[i], at = i % 2 * 8 + i / 2;  // even lanes, then odd ones
+      const bool used = ch < a.g.out_c;
+      const int64_t* t = a.fused + ch / 16 * 32 + ch % 2 * 8 + ch % 16 / 2;
+      k.fused[h][at] = used ? t[0] : 0, k.fused[h][16 + at] = used ? t[16] : 0;
+    }
   }
-  if (k.relu)
-    for (int h = 0; h < kVectors; ++h)
-      k.q[h].relu = relu_q(v[0][h], v[2][h], a.q.output_zero_point);
 }
 
-template <bool kRelu>
-inline __m512i dw_requant(__m512i acc, const DwQuant& q, const Requant& r) {
-  if (kRelu) return requant_relu(acc, q.relu);
-  return requant(acc, q.q, _mm512_set1_epi32(r.output_zero_point), _mm512_set1_epi32(r.act_min),
-                 _mm512_set1_epi32(r.act_max));
+// requant_fused(): TFLite's requantization plus the zero point, not clamped;
+// kClampsNegative where the activation clamps at the zero point or above.
+template <bool kClampsNegative, int kVectors, int kTaps>
+inline __m512i dw_requant(__m512i acc, const DwBlock<kVectors, kTaps>& k, int v) {
+  return requant_fused<kClampsNegative>(acc, k.mult[v], _mm512_srli_epi64(k.mult[v], 32),
+                                        k.fused[v]);
 }
 
 template <bool kSigned>
@@ -296,7 +295,7 @@ bool set_up_quads(const DepthwiseArgs& a, int c, QuadsBlock& k) {
       k.excess[fx][v] = tap_bytes(excess, fx, v);
     }
   }
-  set_up_quant(a, c, m, load_quads, k);
+  set_up_requant(a, c, m, load_quads, k);
   return true;
 }
 
@@ -321,26 +320,19 @@ template <bool kSigned, int kStride, bool kRelu, bool kExcess>
       acc = _mm512_dpbusd_epi32(acc, x2, k.excess[2][v]);
     }
     x0 = kStride == 1 ? x1 : x2;
-    const __m512i r = dw_requant<kRelu>(acc, k.q[v], a.q);
+    const __m512i r = dw_requant<kRelu>(acc, k, v);
     if (v < 3) {
       done[v][o] = r;
       continue;
     }
-    // packs: saturating, so the clamp's result stays
+    // Packed with saturation, then clamped: the same as clamping first.
     const __m512i w01 = _mm512_packs_epi32(done[0][o], done[1][o]);
     const __m512i w23 = _mm512_packs_epi32(done[2][o], r);
-    __m512i y;
-    if (kSigned) {
-      y = _mm512_packs_epi16(w01, w23);
-      if (kRelu)
-        y = _mm512_min_epi8(_mm512_max_epi8(y, _mm512_set1_epi8(a.q.act_min)),
-                            _mm512_set1_epi8(a.q.act_max));
-    } else {
-      y = _mm512_packus_epi16(w01, w23);
-      if (kRelu)
-        y = _mm512_min_epu8(_mm512_max_epu8(y, _mm512_set1_epi8(static_cast<char>(a.q.act_min))),
-                            _mm512_set1_epi8(static_cast<char>(a.q.act_max)));
-    }
+    const __m512i lo = _mm512_set1_epi8(static_cast<char>(a.q.act_min));
+    const __m512i hi = _mm512_set1_epi8(static_cast<char>(a.q.act_max));
+    const __m512i y = kSigned
+                          ? _mm512_min_epi8(_mm512_max_epi8(_mm512_packs_epi16(w01, w23), lo), hi)
+                          : _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(w01, w23), lo), hi);
     _mm512_mask_storeu_epi8(out + static_cast<int64_t>(o) * a.g.out_c, m, y);
   }
 }
@@ -400,7 +392,7 @@ void set_up_pairs(const DepthwiseArgs& a, int c, PairsBlock& k) {
       k.w[p][h] = _mm512_mask_blend_epi16(0xAAAAAAAA, tap[first[p]][h], high);
     }
   load_pairs(a.bias_interior + c, m, 0, k.bias);
-  set_up_quant(a, c, m, load_pairs, k);
+  set_up_requant(a, c, m, load_pairs, k);
 }
 
 // One output row of channels c..c+31.
@@ -454,15 +446,15 @@ template <bool kSigned, int kStride, bool kRelu, class Dot>
         } else {
           p0 = p2, q0 = q2;
         }
-        const __m512i r = dw_requant<kRelu>(acc, k.q[h], a.q);
+        const __m512i r = dw_requant<kRelu>(acc, k, h);
         if (h == 0) {
           done[o] = r;
           continue;
         }
-        __m512i y = _mm512_packs_epi32(done[o], r);  // saturating: the clamp's result stays
-        if (kRelu)
-          y = _mm512_min_epi16(_mm512_max_epi16(y, _mm512_set1_epi16(a.q.act_min)),
-                               _mm512_set1_epi16(a.q.act_max));
+        // Packed with saturation, then clamped: the same as clamping first.
+        const __m512i y = _mm512_min_epi16(
+            _mm512_max_epi16(_mm512_packs_epi32(done[o], r), _mm512_set1_epi16(a.q.act_min)),
+            _mm512_set1_epi16(a.q.act_max));
         _mm256_mask_storeu_epi8(out + static_cast<int64_t>(ox0 + o) * g.out_c, m,
                                 _mm512_cvtepi16_epi8(y));
       }
@@ -501,27 +493,29 @@ struct Depthwise3x3Block {
 template <bool kSigned, int kStride, bool kVnni>
 void set_up_block(const DepthwiseArgs& a, int c, Depthwise3x3Block& b) {
   const int pad = -a.input_offset + (kSigned ? 128 : 0);  // the zero point as an unsigned byte
+  const bool relu = a.q.act_min >= a.q.output_zero_point;
   b.quads_row = nullptr;
   if (kVnni && pad >= 0 && pad <= 255 && a.g.out_c - c > 32 &&
       set_up_quads<kSigned>(a, c, b.quads)) {
-    b.quads_row =
-        b.quads.relu ? quads_row<kSigned, kStride, true> : quads_row<kSigned, kStride, false>;
+    b.quads_row = relu ? quads_row<kSigned, kStride, true> : quads_row<kSigned, kStride, false>;
     return;
   }
   for (int h = 0; h < 2 && c + 32 * h < a.g.out_c; ++h) {
     set_up_pairs<kSigned>(a, c + 32 * h, b.pairs[h]);
-    b.pairs_row[h] = kVnni ? (b.pairs[h].relu ? pairs_row_vnni<kSigned, kStride, true>
-                                              : pairs_row_vnni<kSigned, kStride, false>)
-                           : (b.pairs[h].relu ? pairs_row<kSigned, kStride, true>
-                                              : pairs_row<kSigned, kStride, false>);
+    b.pairs_row[h] =
+        kVnni ? (relu ? pairs_row_vnni<kSigned, kStride, true>
+                      : pairs_row_vnni<kSigned, kStride, false>)
+              : (relu ? pairs_row<kSigned, kStride, true> : pairs_row<kSigned, kStride, false>);
   }
 }
 
-// Whether depthwise3x3 serves these arguments.
+// Whether depthwise3x3 serves these arguments (its requantization is
+// requant_fused()'s).
 inline bool is_3x3(const DepthwiseArgs& a) {
   const Geometry& g = a.g;
   return g.filter_h == 3 && g.filter_w == 3 && g.dilation_h == 1 && g.dilation_w == 1 &&
-         (g.stride_w == 1 || g.stride_w == 2) && a.input_offset >= -255 && a.input_offset <= 255;
+         (g.stride_w == 1 || g.stride_w == 2) && a.input_offset >= -255 && a.input_offset <= 255 &&
+         a.fused;
 }
 
 // Work items: a band of output rows for 64 channels, channels inner, so that

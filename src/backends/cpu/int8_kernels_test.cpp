@@ -162,6 +162,8 @@ struct DepthwiseProblem {
   void expect_generic(const Kernels& k, bool is_signed, const Requant& q) {
     DepthwiseArgs d = a;
     d.q = q;
+    const std::vector<int64_t> fused = t.table.fused(q.output_zero_point);
+    d.fused = fused.empty() ? nullptr : fused.data();
     const size_t size = static_cast<size_t>(g.batch) * g.out_h * g.out_w * g.out_c;
     std::vector<uint8_t> want(size), got(size);
     d.out = want.data();
@@ -223,7 +225,7 @@ TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
 }
 
 // The 3x3 kernels' paths (AVX-512: quads with and without weights beyond
-// int8, pairs; TFLite's requantization or the ReLU one; packed or not) at
+// int8, pairs; activations that clamp negatives or not; packed or not) at
 // both strides, channel counts around the 32- and 64-channel blocks, windows
 // over every border, rows wider than a run of pixels, zero points a padding
 // byte cannot hold, 1 to 3 threads.
@@ -254,11 +256,11 @@ TEST(Int8Kernels, Depthwise3x3MatchesGeneric) {
                                                    ? std::vector<int32_t>{128, 17, -127, 200, 300}
                                                    : std::vector<int32_t>{0, -130, -255, 300};
           const int32_t input_offset = offsets[rng() % offsets.size()];
-          // Multipliers below 1/2, as depthwise layers have (the ReLU requantization
+          // Multipliers below 1/2, as depthwise layers have (requant_fused()
           // applies), or anything.
           const bool small = rng() % 4 != 0;
           DepthwiseProblem p(geo, cs.extra_pad, weights, input_offset,
-                             small ? RequantTables(cs.c, rng, -22, 22) : RequantTables(cs.c, rng),
+                             small ? RequantTables(cs.c, rng, -20, 20) : RequantTables(cs.c, rng),
                              rng);
           const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
           for (int threads : {1, 2, 3}) {

@@ -100,55 +100,6 @@ inline __m512i requant(__m512i acc, const QVec& v, __m512i zp, __m512i lo, __m51
   return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
 }
 
-// The same requantization, cheaper, where the fused activation clamps at or
-// above the zero point (act_min >= zero point: ReLU, ReLU6), nothing shifts
-// left and every right shift e is from 1 to 22. With P = x * multiplier, the
-// two roundings floor((P + 2^30) / 2^31) and RoundingDivideByPOT(., e), whose
-// ties go up for a non-negative value, nest into one:
-// floor((P + 2^30 + 2^(30+e)) / 2^(31+e)). Where the first is negative, both
-// results are <= 0 and clamp to act_min. The zero point joins the nudge as
-// zp * 2^(31+e): |P| <= 2^62, |zp| < 256 and e <= 22 keep the sum in int64.
-// The division is floor(floor(sum / 2^32) / 2^(e-1)): the sums' high dwords,
-// even and odd lanes' gathered into one vector, shifted by e - 1.
-struct ReluQVec {
-  __m512i mult, mult_odd;    // each qword's even / odd multiplier, in its low dword
-  __m512i nudge, nudge_odd;  // int64 per qword
-  __m512i shift;             // e - 1 per lane
-};
-
-// right_shift: e per lane, from 1 to 22 (relu_requant_fits).
-inline ReluQVec relu_q(__m512i mult, __m512i right_shift, int32_t zero_point) {
-  const __m512i e[2] = {_mm512_and_si512(right_shift, _mm512_set1_epi64(0xFFFFFFFF)),
-                        _mm512_srli_epi64(right_shift, 32)};
-  __m512i nudge[2];
-  for (int i = 0; i < 2; ++i) {
-    const __m512i half = _mm512_sllv_epi64(_mm512_set1_epi64(int64_t{1} << 30), e[i]);
-    const __m512i zp = _mm512_sllv_epi64(_mm512_set1_epi64(zero_point),
-                                         _mm512_add_epi64(e[i], _mm512_set1_epi64(31)));
-    nudge[i] = _mm512_add_epi64(_mm512_add_epi64(_mm512_set1_epi64(int64_t{1} << 30), half), zp);
-  }
-  return {mult, _mm512_srli_epi64(mult, 32), nudge[0], nudge[1],
-          _mm512_sub_epi32(right_shift, _mm512_set1_epi32(1))};
-}
-
-// Whether requant_relu applies: right_shift holds the lanes' e (any value
-// from 1 to 22 in lanes without a channel).
-inline bool relu_requant_fits(const Requant& q, __m512i right_shift) {
-  return q.act_min >= q.output_zero_point && !q.any_left_shift && q.output_zero_point > -256 &&
-         q.output_zero_point < 256 &&
-         _mm512_cmplt_epi32_mask(right_shift, _mm512_set1_epi32(1)) == 0 &&
-         _mm512_cmpgt_epi32_mask(right_shift, _mm512_set1_epi32(22)) == 0;
-}
-
-// The requantized value plus the zero point, not yet clamped.
-inline __m512i requant_relu(__m512i acc, const ReluQVec& v) {
-  const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(acc, v.mult), v.nudge);
-  const __m512i odd =
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), v.mult_odd), v.nudge_odd);
-  const __m512i high = _mm512_setr_epi32(1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
-  return _mm512_srav_epi32(_mm512_permutex2var_epi32(even, high, odd), v.shift);
-}
-
 inline __mmask16 tail_mask(int remaining) {
   return remaining >= 16 ? static_cast<__mmask16>(0xFFFF)
                          : static_cast<__mmask16>((1u << remaining) - 1);

@@ -17,6 +17,7 @@ namespace {
 struct DepthwiseData {
   std::vector<int32_t> w, bias, bias_interior;
   int8::RequantTable multipliers;
+  std::vector<int64_t> fused;    // the requantization's fast form, when it applies
   std::shared_ptr<void> packed;  // the kernel's arrangement of the above, if it makes one
 };
 
@@ -93,6 +94,8 @@ void lower_depthwise_int8(Lowering& L, const Node& n) {
   d.bias_interior = data->bias_interior.data();
   d.input_offset = xoff;
   d.q = data->multipliers.view(zp, lo, hi);
+  data->fused = data->multipliers.fused(zp);
+  d.fused = data->fused.empty() ? nullptr : data->fused.data();
   // Weights arranged for the kernel once, here, rather than at every run.
   if (const size_t bytes = k.pack_depthwise ? k.pack_depthwise(d, !u8, nullptr) : 0) {
     constexpr std::align_val_t kAlign{64};
