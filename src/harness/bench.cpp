@@ -50,7 +50,12 @@ BenchResult bench_session(Session& s, const BenchOptions& opt, BenchResult r) {
     inputs.push_back(synthetic_input(s.input(i), 1234 + i));
   for (auto& b : inputs) in_ptrs.push_back(b.data());
   auto outputs = s.make_output_buffers();
-  for (int i = 0; i < opt.warmup; ++i) s.run(in_ptrs, outputs);
+  r.load_phases = s.load_phases();
+  for (int i = 0; i < opt.warmup; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    s.run(in_ptrs, outputs);
+    if (i == 0) r.first_run_ms = 1e3 * seconds_since(t0);
+  }
 
   std::vector<double> ms;
   const auto start = std::chrono::steady_clock::now();
@@ -200,6 +205,10 @@ nlohmann::json bench_json(const BenchResult& r) {
                       {"params", r.params},
                       {"machine", machine_json()},
                       {"version", EDGEBENCH_VERSION}};
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& [name, s] : r.load_phases) phases[name] = s;
+  j["load_phases_s"] = phases;
+  if (r.options.warmup > 0) j["first_run_ms"] = r.first_run_ms;
   if (!r.op_profile.empty()) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& p : r.op_profile)
@@ -229,6 +238,14 @@ std::string bench_text(const BenchResult& r) {
           r.options.model, r.options.dequantize ? " (dequantized)" : "", r.backend, r.threads,
           r.precision, r.precision_mode, r.runs, r.options.warmup, r.load_s, r.p50_ms, r.p90_ms,
           r.p99_ms, r.mean_ms, r.min_ms, r.std_ms, r.peak_rss_mib, r.macs / 1e6);
+  if (!r.load_phases.empty()) {
+    std::string phases;
+    for (const auto& [name, sec] : r.load_phases)
+      phases += fmt::format("{}{} {:.1f}", phases.empty() ? "" : " | ", name, 1e3 * sec);
+    s +=
+        fmt::format("load (ms): {}{}\n", phases,
+                    r.options.warmup > 0 ? fmt::format(" | first run {:.1f}", r.first_run_ms) : "");
+  }
   if (!r.op_profile.empty()) {
     s += "\n| rank | node | operator | kernel | name | mean ms | p50 ms | min ms | share "
          "|\n|---:|---:|---|---|---|---:|---:|---:|---:|\n";

@@ -38,6 +38,8 @@ struct BenchResult {
   int threads = 1;
   int runs = 0;
   double load_s = 0;
+  std::vector<std::pair<std::string, double>> load_phases;  // Session::load_phases
+  double first_run_ms = 0;  // the first warm-up run (cold caches, first touch of the arena)
   double mean_ms = 0, min_ms = 0, max_ms = 0, std_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0;
   double peak_rss_mib = 0, model_mib = 0;
   int64_t macs = 0, params = 0;

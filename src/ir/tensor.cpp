@@ -1,5 +1,7 @@
 #include "ir/tensor.h"
 
+#include "util/page_pool.h"
+
 namespace edgebench {
 
 int64_t shape_elements(const Shape& s) {
@@ -30,6 +32,23 @@ ConstData ConstData::released() {
 
 bool ConstData::is_released() const {
   return ptr == &kReleasedByte;
+}
+
+WritableConst make_writable_const(size_t size) {
+  WritableConst w;
+  if (size >= kPagePoolMinBytes) {  // weights: see util/page_pool.h
+    PageBlock b = allocate_pages(size);
+    w.bytes = b.data;
+    w.data.owner = std::move(b.owner);
+  } else {
+    std::shared_ptr<std::byte[]> holder(new std::byte[size > 0 ? size : 1]);
+    w.bytes = holder.get();
+    w.data.owner = std::move(holder);
+  }
+  w.data.ptr = w.bytes;
+  w.data.size = size;
+  w.data.writable = w.bytes;
+  return w;
 }
 
 ConstData make_owned_const(std::vector<std::byte> bytes) {

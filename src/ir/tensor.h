@@ -47,6 +47,16 @@ struct ConstData {
   // constant for shapes and costs, but with no bytes to read.
   static ConstData released();
   bool is_released() const;
+
+  // Set by make_writable_const: the bytes are a private buffer.
+  std::byte* writable = nullptr;
+  // The bytes, writable, when they are a private buffer and this is its only
+  // copy: whoever reads them last (a backend packing weights) may reuse the
+  // memory rather than write fresh pages. nullptr for shared bytes (a mapped
+  // file; a buffer another copy still reads).
+  std::byte* exclusive_bytes() const {
+    return writable && owner.use_count() == 1 ? writable : nullptr;
+  }
 };
 
 struct Tensor {
@@ -67,6 +77,14 @@ struct Tensor {
 
 // Makes a ConstData owning a copy of `bytes` (for data an importer had to transform).
 ConstData make_owned_const(std::vector<std::byte> bytes);
+// A ConstData owning `size` uninitialized bytes, and where to write them: for a
+// loop that writes every byte (a copy, a permutation), which then need not be
+// zeroed first. Filled before anything reads the constant.
+struct WritableConst {
+  ConstData data;
+  std::byte* bytes = nullptr;
+};
+WritableConst make_writable_const(size_t size);
 template <typename T>
 ConstData make_owned_const(const std::vector<T>& values) {
   std::vector<std::byte> b(values.size() * sizeof(T));

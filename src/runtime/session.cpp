@@ -1,21 +1,37 @@
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "importers/import_model.h"
 #include "passes/dequantize.h"
+#include "util/load_phases.h"
 
 namespace edgebench {
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
 std::unique_ptr<Session> Session::load(const std::string& model_path, const SessionOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
-  auto s = from_graph(import_model(model_path), opt);
-  s->load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto t0 = Clock::now();
+  const LoadPhases phases;
+  auto s = compile(import_model(model_path), opt);
+  s->finish_load(t0, phases);
   return s;
 }
 
 std::unique_ptr<Session> Session::from_graph(Graph g, const SessionOptions& opt) {
-  auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
+  const LoadPhases phases;
+  auto s = compile(std::move(g), opt);
+  s->finish_load(t0, phases);
+  return s;
+}
+
+std::unique_ptr<Session> Session::compile(Graph g, const SessionOptions& opt) {
   auto s = std::unique_ptr<Session>(new Session());
   if (opt.dequantize) passes::dequantize_graph(g);
   // The session keeps the graph's description (tensors, nodes, metadata); the
@@ -27,8 +43,17 @@ std::unique_ptr<Session> Session::from_graph(Graph g, const SessionOptions& opt)
   s->backend_name_ = std::string(backend->name());
   s->compiled_ = backend->compile_owned(std::move(g), opt.backend_options);
   s->out_ptrs_.resize(s->graph_.outputs.size());
-  s->load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;
+}
+
+void Session::finish_load(std::chrono::steady_clock::time_point t0, const LoadPhases& phases) {
+  load_seconds_ = std::chrono::duration<double>(Clock::now() - t0).count();
+  // What no phase covers (copying the graph's description, the backend's
+  // set-up) is "other".
+  load_phases_ = phases.seconds();
+  double covered = 0;
+  for (const auto& [name, seconds] : load_phases_) covered += seconds;
+  load_phases_.emplace_back("other", std::max(0.0, load_seconds_ - covered));
 }
 
 std::vector<std::vector<std::byte>> Session::make_output_buffers() const {

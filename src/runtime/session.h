@@ -2,12 +2,15 @@
 // run many times. Load time (the study's M) is measured here, file → ready.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/backend.h"
 #include "ir/graph.h"
+#include "util/load_phases.h"
 
 namespace edgebench {
 
@@ -32,6 +35,8 @@ class Session {
   size_t num_inputs() const { return graph_.inputs.size(); }
   size_t num_outputs() const { return graph_.outputs.size(); }
   double load_seconds() const { return load_seconds_; }
+  // Where the load time went: (phase, seconds) as util/load_phases.h times them.
+  const std::vector<std::pair<std::string, double>>& load_phases() const { return load_phases_; }
   CompiledModel& compiled() { return *compiled_; }
   const std::string& backend_name() const { return backend_name_; }
 
@@ -41,10 +46,14 @@ class Session {
   void run(const std::vector<const void*>& inputs, std::vector<std::vector<std::byte>>& outputs);
 
  private:
+  static std::unique_ptr<Session> compile(Graph g, const SessionOptions& opt);
+  void finish_load(std::chrono::steady_clock::time_point t0, const LoadPhases& phases);
+
   Graph graph_;
   std::unique_ptr<CompiledModel> compiled_;
   std::string backend_name_;
   double load_seconds_ = 0;
+  std::vector<std::pair<std::string, double>> load_phases_;
   std::vector<void*> out_ptrs_;
 };
 

@@ -47,6 +47,28 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path,
   }
 }
 
+namespace {
+
+struct HeldRange {
+  std::shared_ptr<const MappedFile> file;
+  uintptr_t begin, end;  // whole pages
+  ~HeldRange() {
+    // The mapping is private and never written: dropped pages come back from
+    // the file unchanged.
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const void> MappedFile::hold_range(std::shared_ptr<const MappedFile> file,
+                                                   const uint8_t* p, size_t n) {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  return std::make_shared<const HeldRange>(
+      HeldRange{std::move(file), a / page * page, (a + n + page - 1) / page * page});
+}
+
 MappedFile::~MappedFile() {
   ::munmap(const_cast<uint8_t*>(data_), size_);
 }

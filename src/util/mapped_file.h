@@ -27,6 +27,14 @@ class MappedFile {
   const std::string& path() const { return path_; }
   std::span<const uint8_t> bytes() const { return {data_, size_}; }
 
+  // An owner for bytes [p, p + n) of `file`'s mapping: keeps the mapping alive,
+  // and when the last copy goes (the bytes were copied into another layout, or
+  // packed by a backend) takes their pages out of this process's memory, so
+  // they are not counted beside the copy. The pages stay in the page cache;
+  // touching them again (a neighbour sharing a page) reads the same bytes back.
+  static std::shared_ptr<const void> hold_range(std::shared_ptr<const MappedFile> file,
+                                                const uint8_t* p, size_t n);
+
  private:
   MappedFile(std::string path, const uint8_t* data, size_t size)
       : path_(std::move(path)), data_(data), size_(size) {}

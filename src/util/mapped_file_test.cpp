@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/resident_pages.h"
+
 namespace edgebench {
 namespace {
 
@@ -49,6 +51,42 @@ TEST_F(MappedFileTest, FailuresCarryTheCallersCodeAndThePath) {
       EXPECT_NE(std::string(e.what()).find(c.why), std::string::npos) << e.what();
     }
   }
+}
+
+using edgebench::testing::resident_pages;
+
+class HeldRangeTest : public MappedFileTest {
+ protected:
+  void SetUp() override {
+    MappedFileTest::SetUp();
+    bytes_.resize(8 * page_);
+    for (size_t i = 0; i < bytes_.size(); ++i) bytes_[i] = static_cast<char>(i * 7);
+    path_ = (dir_ / "weights.bin").string();
+    std::ofstream(path_, std::ios::binary) << bytes_;
+  }
+  const size_t page_ = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::string bytes_, path_;
+};
+
+TEST_F(HeldRangeTest, ReleasingGivesThePagesBackAndTheBytesReadTheSameAfter) {
+  auto file = MappedFile::open(path_, ErrorCode::kInput);
+  const uint8_t* r = file->data() + 2 * page_;
+  auto held = MappedFile::hold_range(file, r, 3 * page_);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(r), 3 * page_),
+            bytes_.substr(2 * page_, 3 * page_));
+  EXPECT_EQ(resident_pages(r, 3 * page_), 3u);
+  held.reset();
+  EXPECT_EQ(resident_pages(r, 3 * page_), 0u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(r), 3 * page_),
+            bytes_.substr(2 * page_, 3 * page_));
+}
+
+TEST_F(HeldRangeTest, ARangeKeepsItsMappingAlive) {
+  auto file = MappedFile::open(path_, ErrorCode::kInput);
+  const uint8_t* r = file->data() + page_ + 5;
+  auto held = MappedFile::hold_range(file, r, 100);
+  file.reset();
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(r), 100), bytes_.substr(page_ + 5, 100));
 }
 
 }  // namespace

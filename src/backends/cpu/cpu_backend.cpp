@@ -13,6 +13,7 @@
 #include "passes/fuse_conv_add.h"
 #include "passes/pass_manager.h"
 #include "util/error.h"
+#include "util/load_phases.h"
 
 namespace edgebench {
 namespace {
@@ -153,10 +154,10 @@ void round_outputs_to_fp16(Lowering& L, const Node& n, size_t steps_before) {
 // Float convolutions and fully-connected layers copy their weights and bias
 // into oneDNN's packed layout: once packed, the graph's bytes of a constant
 // that only this node reads are dropped, so the weights are not held twice.
-void release_packed_constants(Graph& g, const Node& n, const std::vector<int>& readers) {
+void release_packed_constants(Graph& g, const Node& n, const Lowering& L) {
   for (size_t k = 1; k < n.inputs.size() && k <= 2; ++k) {
     const int id = n.inputs[k];
-    if (id < 0 || readers[static_cast<size_t>(id)] != 1) continue;
+    if (id < 0 || L.readers(id) != 1) continue;
     Tensor& t = g.tensor(id);
     if (t.is_const() && !t.data.is_released()) t.data = ConstData::released();
   }
@@ -165,12 +166,11 @@ void release_packed_constants(Graph& g, const Node& n, const std::vector<int>& r
 std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions& opt) {
   const PrecisionChoice precision = choose_precision(source, opt.precision);
   auto g = std::make_unique<Graph>(std::move(source));
-  passes::run_passes(*g, passes::standard_passes());
-  std::vector<int> readers(g->tensors.size(), 0);
-  for (const Node& n : g->nodes)
-    for (int id : n.inputs)
-      if (id >= 0) ++readers[static_cast<size_t>(id)];
-  for (int id : g->outputs) ++readers[static_cast<size_t>(id)];
+  {
+    const LoadPhase phase("passes");
+    passes::run_passes(*g, passes::standard_passes());
+  }
+  const LoadPhase lower_phase("lower");
   const int threads = opt.threads > 0 ? opt.threads : omp_get_num_procs();
   omp_set_num_threads(threads);  // primitives partition work for this many threads
 
@@ -203,11 +203,11 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
         const ConvResidual res{it->second.residual, n.outputs[0], n.attr<BinaryAttrs>().act};
         lower_conv_f32(L, g->nodes[it->second.conv], &res);
         notes[it->second.conv] = "(fused into node #" + std::to_string(i) + ")";
-        release_packed_constants(*g, g->nodes[it->second.conv], readers);
+        release_packed_constants(*g, g->nodes[it->second.conv], L);
       } else {
         const std::string_view kernel = lower_node(L, n, i);
         if (kernel == "conv_f32" || kernel == "fully_connected_f32")
-          release_packed_constants(*g, n, readers);
+          release_packed_constants(*g, n, L);
       }
       if (precision.float_precision.fp16_storage) round_outputs_to_fp16(L, n, steps_before);
     } catch (const dnnl::error& e) {
@@ -222,11 +222,13 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
   for (size_t i = 0; i < names.size(); ++i)
     if (names[i].empty()) names[i] = notes[i].empty() ? "(alias)" : notes[i];
 
+  L.release_pack_scratch();
   std::vector<Step> steps = std::move(L.steps());
   std::vector<Buffer> buffers = L.buffers();
+  const LoadPhase bind_phase("bind");
   auto model =
       std::make_unique<CpuModel>(std::move(g), engine, std::move(steps), std::move(buffers), inputs,
-                                 outputs, std::move(names), threads);
+                                 outputs, std::move(names), threads, std::move(L.kept()));
   model->set_precision_mode(precision.mode);
   return model;
 }

@@ -8,18 +8,20 @@
 
 #include "backends/cpu/arena_plan.h"
 #include "util/error.h"
+#include "util/page_pool.h"
 
 namespace edgebench::cpu {
 
 CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vector<Step> steps,
                    std::vector<Buffer> buffers, std::vector<int> input_buffers,
                    std::vector<int> output_buffers, std::vector<std::string> kernel_names,
-                   int threads)
+                   int threads, std::vector<std::shared_ptr<const void>> kept)
     : graph_(std::move(graph)),
       engine_(std::move(engine)),
       stream_(engine_),
       threads_(threads),
       steps_(std::move(steps)),
+      kept_(std::move(kept)),
       kernel_names_(std::move(kernel_names)) {
   // Liveness of the arena buffers, in steps.
   const int last_step = static_cast<int>(steps_.size());  // copy-out happens "after" the last
@@ -54,16 +56,18 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
   }
   const ArenaPlan plan = plan_arena(life);
   arena_bytes_ = plan.total;
-  arena_ = {static_cast<std::byte*>(std::aligned_alloc(64, (arena_bytes_ + 64) / 64 * 64)),
-            std::free};
-  if (!arena_) fail(ErrorCode::kInternal, graph_->source, "cannot allocate the arena");
-  std::memset(arena_.get(), 0, arena_bytes_);
+  // Fresh pages (zeros: blocked layouts' padding must read as zero), faulted
+  // in now, so that the first run does not pay for them. Huge pages: a run
+  // touches the whole arena.
+  PageBlock arena = allocate_pages(arena_bytes_, /*populate=*/true);
+  arena_ = arena.data;
+  arena_owner_ = std::move(arena.owner);
 
   BufferPtrs ptrs(buffers.size());
   for (size_t b = 0; b < buffers.size(); ++b)
     ptrs[b] = buffers[b].external
                   ? const_cast<std::byte*>(static_cast<const std::byte*>(buffers[b].external))
-                  : arena_.get() + plan.offsets[b];
+                  : arena_ + plan.offsets[b];
   // Bind every step to its addresses.
   bound_.reserve(steps_.size());
   for (size_t i = 0; i < steps_.size(); ++i) {
@@ -82,7 +86,7 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
       if (s.scratchpad_bytes > 0) {
         const memory::desc md({static_cast<memory::dim>(s.scratchpad_bytes)}, memory::data_type::u8,
                               memory::format_tag::x);
-        memories_.emplace_back(md, engine_, arena_.get() + plan.offsets[scratch_slot[i]]);
+        memories_.emplace_back(md, engine_, arena_ + plan.offsets[scratch_slot[i]]);
         b.args.push_back({DNNL_ARG_SCRATCHPAD, memories_.back().get()});
       }
     }

@@ -21,9 +21,11 @@ class CpuModel final : public CompiledModel {
  public:
   // `graph` is the graph the steps were lowered from; the model keeps it (and
   // so the constants' bytes) alive.
+  // `kept`: memory the steps' fixed arguments point into (Lowering::kept).
   CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vector<Step> steps,
            std::vector<Buffer> buffers, std::vector<int> input_buffers,
-           std::vector<int> output_buffers, std::vector<std::string> kernel_names, int threads);
+           std::vector<int> output_buffers, std::vector<std::string> kernel_names, int threads,
+           std::vector<std::shared_ptr<const void>> kept);
 
   void run(const std::vector<const void*>& inputs, const std::vector<void*>& outputs) override;
   void run_profiled(const std::vector<const void*>& inputs, const std::vector<void*>& outputs,
@@ -50,10 +52,12 @@ class CpuModel final : public CompiledModel {
   dnnl::engine engine_;
   dnnl::stream stream_;
   int threads_ = 1;
-  std::vector<Step> steps_;             // owns primitives and packed weights
+  std::vector<Step> steps_;  // owns primitives and packed weights
+  std::vector<std::shared_ptr<const void>> kept_;
   std::vector<dnnl::memory> memories_;  // views of the arena
   std::vector<BoundStep> bound_;
-  std::unique_ptr<std::byte, void (*)(void*)> arena_{nullptr, nullptr};
+  std::shared_ptr<void> arena_owner_;
+  std::byte* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::byte*> input_ptrs_, output_ptrs_;
   std::vector<size_t> input_bytes_, output_bytes_;

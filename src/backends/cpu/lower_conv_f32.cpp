@@ -12,6 +12,7 @@
 #include <string>
 
 #include "backends/cpu/lowerers.h"
+#include "util/load_phases.h"
 
 namespace edgebench::cpu {
 namespace {
@@ -147,9 +148,13 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   }
 
   Step& s = L.add_step(impl_name(pd));
-  s.prim = dnnl::convolution_forward(pd);
+  {
+    const LoadPhase phase("jit");
+    s.prim = dnnl::convolution_forward(pd);
+  }
   s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, pd.dst_desc()}};
-  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS, pack_float_constant(L, w, user_w, pd.weights_desc()));
+  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS,
+                            pack_float_constant(L, n.inputs[1], user_w, pd.weights_desc()));
   if (has_bias)
     s.fixed_args.emplace_back(DNNL_ARG_BIAS, pack_bias(L, g.tensor(n.inputs[2]), bias_md));
   s.scratchpad_bytes = pd.scratchpad_desc().get_size();

@@ -47,7 +47,8 @@ void lower_fully_connected_f32(Lowering& L, const Node& n) {
   Step& s = L.add_step(impl_name(pd));
   s.prim = dnnl::inner_product_forward(pd);
   s.args = {{DNNL_ARG_SRC, src, src_md}, {DNNL_ARG_DST, dst, dst_md}};
-  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS, pack_float_constant(L, w, user_w, pd.weights_desc()));
+  s.fixed_args.emplace_back(DNNL_ARG_WEIGHTS,
+                            pack_float_constant(L, n.inputs[1], user_w, pd.weights_desc()));
   if (has_bias)
     s.fixed_args.emplace_back(DNNL_ARG_BIAS, pack_bias(L, g.tensor(n.inputs[2]), bias_md));
   s.scratchpad_bytes = pd.scratchpad_desc().get_size();

@@ -6,10 +6,17 @@
 
 #include "backends/cpu/fp16_round.h"
 #include "util/error.h"
+#include "util/load_phases.h"
+#include "util/page_pool.h"
 
 namespace edgebench::cpu {
 
 Lowering::Lowering(const Graph& g, dnnl::engine engine) : g_(g), engine_(std::move(engine)) {
+  readers_.assign(g.tensors.size(), 0);
+  for (const Node& n : g.nodes)
+    for (int id : n.inputs)
+      if (id >= 0) ++readers_[static_cast<size_t>(id)];
+  for (int id : g.outputs) ++readers_[static_cast<size_t>(id)];
   places_.resize(g.tensors.size());
   for (size_t t = 0; t < g.tensors.size(); ++t) {
     const Tensor& tensor = g.tensors[t];
@@ -20,6 +27,17 @@ Lowering::Lowering(const Graph& g, dnnl::engine engine) : g_(g), engine_(std::mo
     buffers_.push_back(b);
     places_[t] = {static_cast<int>(buffers_.size()) - 1, plain_md(tensor), true};
   }
+}
+
+std::byte* Lowering::pack_scratch(size_t bytes) {
+  if (pack_scratch_.size < bytes) {
+    size_t largest = bytes;
+    for (const Tensor& t : g_.tensors)
+      if (t.is_const()) largest = std::max(largest, t.data.size);
+    pack_scratch_ = {};  // the old one goes before the new one comes
+    pack_scratch_ = allocate_pages(largest);
+  }
+  return pack_scratch_.data;
 }
 
 int Lowering::new_buffer(size_t bytes) {
@@ -124,10 +142,13 @@ std::vector<int> Lowering::bind_graph_outputs() {
   return ids;
 }
 
-dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
-                           const memory::desc& to) {
+namespace {
+
+// Reorders constant bytes seen as `from` into `dst`.
+void reorder_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
+                      dnnl::memory dst) {
+  const LoadPhase phase("pack");
   dnnl::memory src(from, engine, const_cast<void*>(data));
-  dnnl::memory dst(to, engine);
   dnnl::stream stream(engine);
   try {
     dnnl::reorder(src, dst).execute(stream, src, dst);
@@ -142,16 +163,50 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
     dnnl::reorder(plain, dst).execute(stream, plain, dst);
   }
   stream.wait();
+}
+
+}  // namespace
+
+dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
+                           const memory::desc& to) {
+  dnnl::memory dst(to, engine);
+  reorder_constant(engine, data, from, dst);
   return dst;
 }
 
-dnnl::memory pack_float_constant(const Lowering& L, const Tensor& t, const memory::desc& from,
+dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
                                  const memory::desc& to) {
-  if (!L.float_precision().fp16_storage) return pack_constant(L.engine(), t.data.ptr, from, to);
-  std::vector<float> rounded(static_cast<size_t>(t.elements()));
-  std::memcpy(rounded.data(), t.data.ptr, rounded.size() * sizeof(float));
-  fp16_round_kernel().round(rounded.data(), rounded.size());
-  return pack_constant(L.engine(), rounded.data(), from, to);
+  const Tensor& t = L.graph().tensor(id);
+  const void* src = t.data.ptr;
+  std::vector<float> rounded;
+  if (L.float_precision().fp16_storage) {
+    rounded.resize(static_cast<size_t>(t.elements()));
+    std::memcpy(rounded.data(), t.data.ptr, rounded.size() * sizeof(float));
+    fp16_round_kernel().round(rounded.data(), rounded.size());
+    src = rounded.data();
+  }
+  const size_t bytes = to.get_size();
+  if (bytes < kPagePoolMinBytes) {  // a bias: the heap
+    dnnl::memory dst(to, L.engine());
+    reorder_constant(L.engine(), src, from, dst);
+    return dst;
+  }
+  // Weights are most of a model's memory, and every fresh page written costs
+  // a fault: reuse the bytes the importer converted them into where nothing
+  // else reads them, else take fresh ones from the page pool.
+  std::byte* own = L.readers(id) == 1 ? t.data.exclusive_bytes() : nullptr;
+  if (own && bytes <= t.data.size) {
+    std::byte* scratch = L.pack_scratch(bytes);
+    reorder_constant(L.engine(), src, from, dnnl::memory(to, L.engine(), scratch));
+    std::memcpy(own, scratch, bytes);
+    L.keep(t.data.owner);
+    return dnnl::memory(to, L.engine(), own);
+  }
+  PageBlock block = allocate_pages(bytes);
+  dnnl::memory dst(to, L.engine(), block.data);
+  L.keep(std::move(block.owner));
+  reorder_constant(L.engine(), src, from, dst);
+  return dst;
 }
 
 dnnl::memory pack_bias(const Lowering& L, const Tensor& bias, const memory::desc& md) {

@@ -14,12 +14,14 @@
 #include <cstddef>
 #include <dnnl.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "backends/cpu/dnnl_util.h"
 #include "ir/graph.h"
+#include "util/page_pool.h"
 
 namespace edgebench::cpu {
 
@@ -123,6 +125,19 @@ class Lowering {
   std::vector<int> bind_graph_inputs();
   std::vector<int> bind_graph_outputs();
 
+  // How many nodes (and graph outputs) read the tensor.
+  int readers(int tensor) const { return readers_.at(static_cast<size_t>(tensor)); }
+
+  // Memory that steps' fixed arguments point into (packed weights), kept for
+  // as long as the compiled model.
+  void keep(std::shared_ptr<const void> owner) { kept_.push_back(std::move(owner)); }
+  std::vector<std::shared_ptr<const void>>& kept() { return kept_; }
+  // A buffer of at least `bytes` for packing through, reused from one weight
+  // to the next (sized once, for the largest weight); freed by
+  // release_pack_scratch, before the arena is made.
+  std::byte* pack_scratch(size_t bytes);
+  void release_pack_scratch() { pack_scratch_ = {}; }
+
  private:
   struct CachedCopy {
     int tensor;
@@ -139,6 +154,9 @@ class Lowering {
   std::vector<Step> steps_;
   std::vector<CachedCopy> copies_;
   std::vector<size_t> exec_pos_;
+  std::vector<int> readers_;
+  std::vector<std::shared_ptr<const void>> kept_;
+  PageBlock pack_scratch_;
 };
 
 // Packs constant bytes viewed as `from` into a library-owned memory of layout
@@ -146,9 +164,13 @@ class Lowering {
 dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
                            const memory::desc& to);
 
-// A float kernel's weights packed as `to`: rounded to fp16 values first under
-// fp16 storage, converted to `to`'s type (bf16) by the reorder otherwise.
-dnnl::memory pack_float_constant(const Lowering& L, const Tensor& t, const memory::desc& from,
+// A float kernel's constant operand (weights, bias: tensor `id`) packed as
+// `to`: rounded to fp16 values first under fp16 storage, converted to `to`'s
+// type (bf16) by the reorder otherwise. A constant only this node reads, in a
+// private buffer (ConstData::exclusive_bytes), is packed over its own bytes
+// when the packed form fits: no fresh memory, and its bytes are then the
+// packed ones (the caller releases the tensor).
+dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
                                  const memory::desc& to);
 
 // A float kernel's bias, f32 under every precision: it is added to the f32

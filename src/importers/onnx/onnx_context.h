@@ -23,6 +23,7 @@
 #include "importers/onnx/onnx_tensor.h"
 #include "ir/graph.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 namespace edgebench::onnx_import {
 
@@ -136,7 +137,7 @@ class Importer {
   std::unordered_set<std::string> live_;
   std::vector<std::string> input_order_;   // non-initializer graph inputs, in ONNX order
   std::unordered_set<int> input_tensors_;  // IR tensors created for graph inputs
-  std::unordered_map<std::string, std::shared_ptr<const void>> external_files_;
+  std::unordered_map<std::string, std::shared_ptr<const MappedFile>> external_files_;
   ExternalDataReader external_reader_;
 };
 

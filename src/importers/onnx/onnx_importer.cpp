@@ -3,9 +3,6 @@
 // mapping per node (onnx_ops_*.cpp) and the graph outputs.
 #include "importers/onnx/onnx_importer.h"
 
-#include <fcntl.h>
-#include <google/protobuf/io/zero_copy_stream_impl.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -16,7 +13,9 @@
 #include <unordered_map>
 
 #include "importers/onnx/onnx_context.h"
+#include "importers/onnx/onnx_detach.h"
 #include "passes/fold_qdq.h"
+#include "util/load_phases.h"
 #include "util/mapped_file.h"
 
 namespace edgebench {
@@ -62,19 +61,18 @@ ConstData Importer::read_external(const std::string& location, uint64_t offset,
     } catch (const Error& e) {
       fail(ErrorCode::kModel, source_, what + ": " + e.what());
     }
-    it = external_files_.emplace(full, f).first;
+    it = external_files_.emplace(full, std::move(f)).first;
   }
-  const auto* file = static_cast<const MappedFile*>(it->second.get());
-  const uint64_t size = file->size();
+  const uint64_t size = it->second->size();
   if (offset > size || (length && *length > size - offset))
     fail(ErrorCode::kModel, source_,
          what + ": bytes [" + std::to_string(offset) + ", " +
              std::to_string(offset + length.value_or(0)) + ") lie outside '" + full + "' (" +
              std::to_string(size) + " bytes)");
   ConstData d;
-  d.ptr = reinterpret_cast<const std::byte*>(file->data()) + offset;
+  d.ptr = reinterpret_cast<const std::byte*>(it->second->data()) + offset;
   d.size = static_cast<size_t>(length.value_or(size - offset));
-  d.owner = it->second;
+  d.owner = MappedFile::hold_range(it->second, it->second->data() + offset, d.size);
   return d;
 }
 
@@ -310,6 +308,7 @@ void Importer::propagate_quant() {
 }
 
 Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
+  const LoadPhase phase("import");
   model_dir_ = model_dir;
   from_memory_ = model_dir.empty();
   external_reader_ = [this](const std::string& loc, uint64_t off, std::optional<uint64_t> len,
@@ -379,6 +378,10 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
 
 namespace {
 
+// Initializers smaller than a page stay in the parsed proto: mapping them
+// saves nothing.
+constexpr size_t kMinDetachedBytes = 4096;
+
 Graph import_parsed(onnx::ModelProto& model, const std::string& name, const std::string& dir,
                     const OnnxImportOptions& opt) {
   onnx_import::Importer im(name, opt);
@@ -397,24 +400,20 @@ void parse_model(onnx::ModelProto& model, const uint8_t* data, size_t size,
 
 }  // namespace
 
-// Parses from the file through a small buffer: mapping the file and parsing
-// from memory would hold the weights twice (the mapped pages and the parsed
-// strings) at the peak of loading.
+// Parses the mapped file with large initializers' bytes left in it, as external
+// data of the file itself (onnx_detach.h): the parse copies a few KiB, and each
+// weight's pages are read where the importer converts it, then dropped.
 void parse_model_file(onnx::ModelProto& model, const std::string& path) {
-  std::error_code ec;
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) fail(ErrorCode::kModel, path, "cannot open: " + ec.message());
-  if (size == 0) fail(ErrorCode::kModel, path, "empty file");
-  if (size > static_cast<uintmax_t>(std::numeric_limits<int>::max()))
-    fail(ErrorCode::kModel, path,
-         "model larger than 2 GiB (ONNX keeps big weights in external data)");
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(ErrorCode::kModel, path, std::string("cannot open: ") + std::strerror(errno));
-  google::protobuf::io::FileInputStream stream(fd);
-  stream.SetCloseOnDelete(true);
-  if (!model.ParseFromZeroCopyStream(&stream) || stream.GetErrno() != 0)
-    fail(ErrorCode::kModel, path,
-         "not an ONNX model (protobuf parse failed: truncated or corrupt)");
+  const LoadPhase phase("parse");
+  const auto file = MappedFile::open(path, ErrorCode::kModel);
+  const std::string location = std::filesystem::path(path).filename().string();
+  if (auto detached = detach_raw_data(file->bytes(), location, kMinDetachedBytes)) {
+    if (!model.ParseFromString(*detached))
+      fail(ErrorCode::kModel, path,
+           "not an ONNX model (protobuf parse failed: truncated or corrupt)");
+    return;
+  }
+  parse_model(model, file->data(), file->size(), path);
 }
 
 Graph import_onnx(const std::string& path, const OnnxImportOptions& options) {

@@ -2,8 +2,10 @@
 // transposes, reshapes and permuted constants that convert between them.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "importers/onnx/onnx_context.h"
+#include "util/load_phases.h"
 
 namespace edgebench::onnx_import {
 
@@ -13,20 +15,76 @@ Shape permute(const Shape& s, const std::vector<int>& perm) {
   return out;
 }
 
+namespace {
+
+// dst[c][r] = src[r][c] for each of `batch` [rows, cols] matrices of
+// ELEM-byte elements, through memcpy (the source may be unaligned: external
+// data). Tiled so that both sides stay in cache when rows are long (OIHW ->
+// OHWI moves the input channels innermost: rows = I, cols = KH * KW).
+template <size_t ELEM>
+void transpose_batched(const std::byte* src, std::byte* dst, int64_t batch, int64_t rows,
+                       int64_t cols) {
+  constexpr int64_t kTile = 64;
+  const auto at = [](int64_t i) { return static_cast<size_t>(i) * ELEM; };
+  for (int64_t b = 0; b < batch; ++b, src += at(rows * cols), dst += at(rows * cols))
+    for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+      const int64_t r1 = std::min(rows, r0 + kTile);
+      for (int64_t c = 0; c < cols; ++c)
+        for (int64_t r = r0; r < r1; ++r)
+          std::memcpy(dst + at(c * rows + r), src + at(r * cols + c), ELEM);
+    }
+}
+
+struct BatchedTranspose {
+  int64_t batch = 1, rows = 1, cols = 1;
+};
+
+// The permutations the importer makes (OIHW -> OHWI, NCHW <-> NHWC,
+// [M,1,KH,KW] -> [1,KH,KW,M]) keep some leading axes and swap the two groups of
+// axes after them: perm = [0, lead) ++ [split, r) ++ [lead, split). Such a
+// permutation is a batch of 2-D transposes; nullopt for any other.
+std::optional<BatchedTranspose> as_batched_transpose(const Shape& s, const std::vector<int>& perm) {
+  const size_t r = perm.size();
+  size_t lead = 0;
+  while (lead < r && perm[lead] == static_cast<int>(lead)) ++lead;
+  if (lead + 1 >= r) return std::nullopt;  // identity
+  const auto split = static_cast<size_t>(perm[lead]);
+  for (size_t k = 0; lead + k < r; ++k) {
+    const size_t want = k < r - split ? split + k : lead + (k - (r - split));
+    if (perm[lead + k] != static_cast<int>(want)) return std::nullopt;
+  }
+  BatchedTranspose t;
+  for (size_t i = 0; i < lead; ++i) t.batch *= s[i];
+  for (size_t i = lead; i < split; ++i) t.rows *= s[i];
+  for (size_t i = split; i < r; ++i) t.cols *= s[i];
+  return t;
+}
+
+}  // namespace
+
 ConstData permute_data(const ConstData& d, size_t elem_size, const Shape& s,
                        const std::vector<int>& perm) {
+  const LoadPhase phase("import_weights");
   const size_t r = s.size();
   const Shape out = permute(s, perm);
+  const int64_t n = shape_elements(s);
+  WritableConst buf = make_writable_const(static_cast<size_t>(n) * elem_size);
+  if (const auto t = as_batched_transpose(s, perm)) {
+    switch (elem_size) {
+      case 1: transpose_batched<1>(d.ptr, buf.bytes, t->batch, t->rows, t->cols); return buf.data;
+      case 4: transpose_batched<4>(d.ptr, buf.bytes, t->batch, t->rows, t->cols); return buf.data;
+      case 8: transpose_batched<8>(d.ptr, buf.bytes, t->batch, t->rows, t->cols); return buf.data;
+      default: break;
+    }
+  }
   std::vector<int64_t> in_stride(r, 1);
   for (size_t i = r; i-- > 1;) in_stride[i - 1] = in_stride[i] * s[i];
   std::vector<int64_t> step(r);  // input stride along each output axis
   for (size_t i = 0; i < r; ++i) step[i] = in_stride[static_cast<size_t>(perm[i])];
-  const int64_t n = shape_elements(s);
-  std::vector<std::byte> buf(static_cast<size_t>(n) * elem_size);
   std::vector<int64_t> idx(r, 0);
   int64_t src = 0;
   for (int64_t o = 0; o < n; ++o) {
-    std::memcpy(buf.data() + static_cast<size_t>(o) * elem_size,
+    std::memcpy(buf.bytes + static_cast<size_t>(o) * elem_size,
                 d.ptr + static_cast<size_t>(src) * elem_size, elem_size);
     for (size_t k = r; k-- > 0;) {  // odometer over the output index
       if (++idx[k] < out[k]) {
@@ -37,7 +95,7 @@ ConstData permute_data(const ConstData& d, size_t elem_size, const Shape& s,
       idx[k] = 0;
     }
   }
-  return make_owned_const(std::move(buf));
+  return buf.data;
 }
 
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
@@ -75,6 +133,14 @@ Layout Importer::layout_of(Value& v) {
 }
 
 int Importer::add_tensor(const std::string& name, DType t, Shape s, ConstData data) {
+  // IR constants are read through typed pointers; external data (onnx_tensor.h)
+  // may lie anywhere in its file.
+  if (data.ptr && reinterpret_cast<uintptr_t>(data.ptr) % dtype_size(t) != 0) {
+    const LoadPhase phase("import_weights");
+    WritableConst copy = make_writable_const(data.size);
+    std::memcpy(copy.bytes, data.ptr, data.size);
+    data = std::move(copy.data);
+  }
   Tensor tensor;
   tensor.name = name;
   tensor.dtype = t;

@@ -115,7 +115,7 @@ float NodeCtx::const_scalar(size_t i, const std::string& what) const {
   if (c.elem_type != onnx::TensorProto::FLOAT)
     unsupported(what + " of element type " + onnx_elem_name(c.elem_type) + " is not supported");
   if (c.elements() != 1) bad(what + " must be a scalar, not " + shape_str(c.shape));
-  return c.values<float>()[0];
+  return c.as_floats()[0];
 }
 
 void NodeCtx::require_unused_outputs_from(size_t first, const std::string& what) const {

@@ -53,12 +53,13 @@ OnnxTensorData fold_binary(OpType op, const OnnxTensorData& a, const OnnxTensorD
     return st;
   };
   std::vector<int64_t> sa = strides(a.shape), sb = strides(b.shape);
+  const std::vector<float> av = a.as_floats(), bv = b.as_floats();
   std::vector<float> v(static_cast<size_t>(shape_elements(out)));
   std::vector<int64_t> idx(r, 0);
   for (size_t o = 0; o < v.size(); ++o) {
     int64_t ia = 0, ib = 0;
     for (size_t d = 0; d < r; ++d) ia += idx[d] * sa[d], ib += idx[d] * sb[d];
-    v[o] = apply(op, a.values<float>()[ia], b.values<float>()[ib]);
+    v[o] = apply(op, av[static_cast<size_t>(ia)], bv[static_cast<size_t>(ib)]);
     for (size_t d = r; d-- > 0;) {
       if (++idx[d] < out[d]) break;
       idx[d] = 0;

@@ -346,9 +346,9 @@ void gemm(NodeCtx& c) {
       bias = c.im.weight_tensor(cv, flat, {0}, cv.name + ":bias");
     } else if (cc && rows == 1) {  // a bias vector: beta * C broadcast to [N]
       std::vector<float> v(static_cast<size_t>(n));
-      const float* src = cc->values<float>();
+      const std::vector<float> src = cc->as_floats();
       for (int64_t j = 0; j < n; ++j)
-        v[static_cast<size_t>(j)] = beta * src[cc->elements() == 1 ? 0 : j];
+        v[static_cast<size_t>(j)] = beta * src[static_cast<size_t>(cc->elements() == 1 ? 0 : j)];
       bias = c.im.add_tensor(cv.name + ":bias", DType::kF32, {n}, make_owned_const(v));
     } else {
       post = &cv;

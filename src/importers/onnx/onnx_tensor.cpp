@@ -185,9 +185,8 @@ OnnxTensorData decode_tensor_proto(TP& t, const std::string& where, ErrorCode co
            "external data holds " + std::to_string(out.data.size) + " bytes, shape " +
                shape_str(out.shape) + " of " + onnx_elem_name(out.elem_type) + " needs " +
                std::to_string(want));
-    // Constants are read through typed pointers: keep them aligned to their element size.
-    if (reinterpret_cast<uintptr_t>(out.data.ptr) % esize != 0)
-      out.data = make_owned_const(std::vector<std::byte>(out.data.ptr, out.data.ptr + want));
+    // Left where it is even when not aligned to its element size: a weight the
+    // importer permutes is then copied once, not twice (see values()).
     return out;
   }
 

@@ -27,8 +27,12 @@ struct OnnxTensorData {
   ConstData data;  // exactly elements() * onnx_elem_size(elem_type) bytes
 
   int64_t elements() const { return shape_elements(shape); }
+  // Typed access, for data known to be aligned (all but external data, which
+  // lies in the file wherever it lies: read that through as_ints / as_floats).
   template <typename T>
   const T* values() const {
+    if (reinterpret_cast<uintptr_t>(data.ptr) % alignof(T) != 0)
+      fail(ErrorCode::kInternal, name, "typed access to unaligned tensor data");
     return reinterpret_cast<const T*>(data.ptr);
   }
   // The values of an integer tensor (int8/16/32/64, uint8, bool) as int64; of a float one as float.
