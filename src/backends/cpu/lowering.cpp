@@ -212,7 +212,7 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
   // (the largest weights, packed with padding) would make the two together
   // the peak of loading. It is made again if a later weight needs it.
   if (bytes >= L.pack_scratch_size()) L.release_pack_scratch();
-  PageBlock block = allocate_pages(bytes);
+  PageBlock block = allocate_pages(bytes, /*populate=*/true);  // written whole next
   dnnl::memory dst(to, L.engine(), block.data);
   L.keep(std::move(block.owner));
   reorder_constant(L.engine(), src, from, dst);
