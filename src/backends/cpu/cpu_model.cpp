@@ -52,8 +52,8 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
     if (buffers[b].live_to_end) touch(static_cast<int>(b), last_step);
   }
   // Each primitive's scratchpad lives for its own step only: planned with the
-  // activations, it reuses space they no longer need (Winograd's tile buffers
-  // on InceptionV3's 35x35 maps fit where the 147x147 activations were).
+  // activations, it reuses space they no longer need (sparse ones, which
+  // book far more than they write, have their own region: Buffer::sparse).
   std::vector<size_t> scratch_slot(steps_.size(), 0);
   for (size_t i = 0; i < steps_.size(); ++i) {
     if (steps_[i].scratchpad_bytes == 0) continue;

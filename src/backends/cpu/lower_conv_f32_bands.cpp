@@ -53,6 +53,19 @@ struct Geometry {
   bool pooled = false;
 };
 
+// The rows [begin, end) that a window of k rows at `stride`, `pad` rows of
+// zeros before row 0, reads for output rows [first, last) of an input of
+// `rows` rows (output row r reads r * stride - pad .. + k - 1), and the rows
+// of padding it reaches beyond them at either end.
+void reach(int64_t first, int64_t last, int64_t k, int64_t stride, int64_t pad, int64_t rows,
+           int64_t& begin, int64_t& end, int64_t& pad_top, int64_t& pad_bottom) {
+  const int64_t lo = first * stride - pad, hi = (last - 1) * stride - pad + k;
+  begin = std::max<int64_t>(0, lo);
+  end = std::min(rows, hi);
+  pad_top = begin - lo;
+  pad_bottom = hi - end;
+}
+
 // Bands of `rows` convolution output rows each (fewer for the last), as
 // bands of the step's output: the pool's rows when there is one.
 std::vector<ConvBand> plan_bands(const Geometry& g, int64_t rows) {
@@ -68,21 +81,11 @@ std::vector<ConvBand> plan_bands(const Geometry& g, int64_t rows) {
     band.out_end = row = std::min(out_rows, row + per_band);
     band.conv_begin = band.out_begin;
     band.conv_end = band.out_end;
-    if (g.pooled) {
-      const int64_t first = band.out_begin * g.pool_stride - g.pool_pad_top;
-      const int64_t last = (band.out_end - 1) * g.pool_stride - g.pool_pad_top + g.pool_kh;
-      band.conv_begin = std::max<int64_t>(0, first);
-      band.conv_end = std::min(g.oh, last);
-      band.pool_pad_top = band.conv_begin - first;
-      band.pool_pad_bottom = last - band.conv_end;
-    }
-    // Output row r reads input rows r * stride - pad_top .. + kh - 1.
-    const int64_t first = band.conv_begin * g.stride - g.pad_top;
-    const int64_t last = (band.conv_end - 1) * g.stride - g.pad_top + g.kh;
-    band.in_begin = std::max<int64_t>(0, first);
-    band.in_end = std::min(g.ih, last);
-    band.pad_top = band.in_begin - first;
-    band.pad_bottom = last - band.in_end;
+    if (g.pooled)
+      reach(band.out_begin, band.out_end, g.pool_kh, g.pool_stride, g.pool_pad_top, g.oh,
+            band.conv_begin, band.conv_end, band.pool_pad_top, band.pool_pad_bottom);
+    reach(band.conv_begin, band.conv_end, g.kh, g.stride, g.pad_top, g.ih, band.in_begin,
+          band.in_end, band.pad_top, band.pad_bottom);
     bands.push_back(band);
   }
   return bands;
