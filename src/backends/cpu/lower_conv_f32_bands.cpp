@@ -116,8 +116,9 @@ struct BandPrimitives {
   std::vector<ConvBand> bands;
   std::vector<dnnl::convolution_forward::primitive_desc> convs;
   std::vector<dnnl::pooling_forward::primitive_desc> pools;  // empty without a pool
-  std::vector<std::vector<dnnl::primitive>> prims;           // copy in, convolve, [pool,] copy out
-  std::vector<dnnl::memory> weights;                         // per band (bands share layouts)
+  std::vector<dnnl::reorder::primitive_desc> copies_in, copies_out;
+  std::vector<std::vector<dnnl::primitive>> prims;  // copy in, convolve, [pool,] copy out
+  std::vector<dnnl::memory> weights;                // per band (bands share layouts)
   dnnl::memory bias;
   // Per worker, 64-byte multiples: the band's input, convolution output,
   // pool output, and scratchpads.
@@ -235,15 +236,24 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
   p->src_md = whole.src_desc();
   p->bands = plan_bands(geo, rows);
   try {
+    p->dst_md = max_pool
+                    ? pool_pd(whole.dst_desc(), geo.pool_oh, pa.pad.top, pa.pad.bottom).dst_desc()
+                    : whole.dst_desc();
     for (const ConvBand& b : p->bands) {
       p->convs.push_back(band_pd(b));
       if (max_pool)
         p->pools.push_back(pool_pd(p->convs.back().dst_desc(), b.out_end - b.out_begin,
                                    b.pool_pad_top, b.pool_pad_bottom));
+      const memory::desc& out = max_pool ? p->pools.back().dst_desc() : p->convs.back().dst_desc();
+      p->copies_in.emplace_back(engine, rows_of(p->src_md, b.in_begin, b.in_end), engine,
+                                p->convs.back().src_desc(), user_scratchpad_attr());
+      p->copies_out.emplace_back(engine, out, engine, rows_of(p->dst_md, b.out_begin, b.out_end),
+                                 user_scratchpad_attr());
+      // The copies get no scratchpad (oneDNN's blocked-to-blocked ones need none).
+      if (p->copies_in.back().scratchpad_desc().get_size() > 0 ||
+          p->copies_out.back().scratchpad_desc().get_size() > 0)
+        return false;
     }
-    p->dst_md = max_pool
-                    ? pool_pd(whole.dst_desc(), geo.pool_oh, pa.pad.top, pa.pad.bottom).dst_desc()
-                    : whole.dst_desc();
   } catch (const dnnl::error&) {
     return false;  // a band shape without an implementation: the whole image, then
   }
@@ -266,17 +276,13 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
   }
 
   for (size_t i = 0; i < p->bands.size(); ++i) {
-    const ConvBand& b = p->bands[i];
     const auto& conv = p->convs[i];
     const memory::desc& out = max_pool ? p->pools[i].dst_desc() : conv.dst_desc();
     const LoadPhase phase("jit");
-    std::vector<dnnl::primitive> prims = {
-        dnnl::reorder(dnnl::reorder::primitive_desc(
-            engine, rows_of(p->src_md, b.in_begin, b.in_end), engine, conv.src_desc())),
-        dnnl::convolution_forward(conv)};
+    std::vector<dnnl::primitive> prims = {dnnl::reorder(p->copies_in[i]),
+                                          dnnl::convolution_forward(conv)};
     if (max_pool) prims.push_back(dnnl::pooling_forward(p->pools[i]));
-    prims.push_back(dnnl::reorder(dnnl::reorder::primitive_desc(
-        engine, out, engine, rows_of(p->dst_md, b.out_begin, b.out_end))));
+    prims.push_back(dnnl::reorder(p->copies_out[i]));
     p->prims.push_back(std::move(prims));
     const size_t layout = static_cast<size_t>(
         std::find(layouts.begin(), layouts.end(), conv.weights_desc()) - layouts.begin());
