@@ -110,7 +110,8 @@ int64_t band_rows(const Geometry& g, const dnnl::convolution_forward::primitive_
   return rows < g.oh ? rows : 0;
 }
 
-// The primitives of every band, made at compile time.
+// The primitives of every band, made at compile time (their descriptors are
+// dropped once they are made).
 struct BandPrimitives {
   memory::desc src_md, dst_md;  // the whole input and output
   std::vector<ConvBand> bands;
@@ -154,6 +155,12 @@ struct BandRun {
     }
   }
 };
+
+// A memory descriptor of a primitive (the primitive keeps its descriptor:
+// the model need not keep another, 20 KiB for a convolution's).
+memory::desc md_of(const dnnl::primitive& prim, dnnl_query_t what) {
+  return memory::desc(*dnnl_primitive_desc_query_md(prim.get_primitive_desc(), what, 0));
+}
 
 memory::desc rows_of(const memory::desc& md, int64_t begin, int64_t end) {
   memory::dims dims = md.dims();
@@ -295,6 +302,11 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
     p->pool_scratch_bytes =
         std::max(p->pool_scratch_bytes, round_up(p->pools[i].scratchpad_desc().get_size(), 64));
   }
+  const bool pooled = max_pool != nullptr;
+  p->convs = {};
+  p->pools = {};
+  p->copies_in = {};
+  p->copies_out = {};
 
   const int dst = make_dst(p->dst_md);
   const auto w = static_cast<size_t>(workers);
@@ -309,7 +321,7 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
                        std::to_string(p->bands.size()) + " bands");
   s.uses = {src, dst, band_src, band_conv, scratch};
   if (band_pool >= 0) s.uses.push_back(band_pool);
-  s.make_fn = [p, workers, src, dst, band_src, band_conv, band_pool, scratch,
+  s.make_fn = [p, workers, pooled, src, dst, band_src, band_conv, band_pool, scratch,
                engine](const BufferPtrs& ptrs) -> std::function<void()> {
     auto run = std::make_shared<BandRun>();
     run->workers = workers;
@@ -324,30 +336,32 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
     };
     for (size_t i = 0; i < p->bands.size(); ++i) {
       const ConvBand& b = p->bands[i];
-      const auto& conv = p->convs[i];
+      const dnnl::primitive& conv = p->prims[i][1];
       const size_t t = i % static_cast<size_t>(workers);
       dnnl_memory_t in_rows = mem(rows_of(p->src_md, b.in_begin, b.in_end), at(src, 0));
-      dnnl_memory_t band_in = mem(conv.src_desc(), at(band_src, t * p->src_bytes));
-      dnnl_memory_t band_out = mem(conv.dst_desc(), at(band_conv, t * p->conv_bytes));
+      dnnl_memory_t band_in = mem(md_of(conv, dnnl_query_src_md), at(band_src, t * p->src_bytes));
+      dnnl_memory_t band_out =
+          mem(md_of(conv, dnnl_query_dst_md), at(band_conv, t * p->conv_bytes));
       std::vector<dnnl_exec_arg_t> conv_args = {
           {DNNL_ARG_SRC, band_in},
           {DNNL_ARG_DST, band_out},
           {DNNL_ARG_WEIGHTS, p->weights[i].get()},
-          {DNNL_ARG_SCRATCHPAD, mem(conv.scratchpad_desc(), at(scratch, t * p->scratch_bytes))}};
+          {DNNL_ARG_SCRATCHPAD,
+           mem(md_of(conv, dnnl_query_scratchpad_md), at(scratch, t * p->scratch_bytes))}};
       if (p->bias) conv_args.push_back({DNNL_ARG_BIAS, p->bias.get()});
       std::vector<BandRun::Call> calls = {
           {p->prims[i][0].get(), {{DNNL_ARG_FROM, in_rows}, {DNNL_ARG_TO, band_in}}},
           {p->prims[i][1].get(), std::move(conv_args)}};
       dnnl_memory_t result = band_out;
-      if (!p->pools.empty()) {
-        const auto& pool = p->pools[i];
+      if (pooled) {
+        const dnnl::primitive& pool = p->prims[i][2];
         std::byte* base = at(band_pool, t * (p->pool_bytes + p->pool_scratch_bytes));
-        result = mem(pool.dst_desc(), base);
-        calls.push_back(
-            {p->prims[i][2].get(),
-             {{DNNL_ARG_SRC, band_out},
-              {DNNL_ARG_DST, result},
-              {DNNL_ARG_SCRATCHPAD, mem(pool.scratchpad_desc(), base + p->pool_bytes)}}});
+        result = mem(md_of(pool, dnnl_query_dst_md), base);
+        calls.push_back({p->prims[i][2].get(),
+                         {{DNNL_ARG_SRC, band_out},
+                          {DNNL_ARG_DST, result},
+                          {DNNL_ARG_SCRATCHPAD,
+                           mem(md_of(pool, dnnl_query_scratchpad_md), base + p->pool_bytes)}}});
       }
       dnnl_memory_t out_rows = mem(rows_of(p->dst_md, b.out_begin, b.out_end), at(dst, 0));
       calls.push_back(
