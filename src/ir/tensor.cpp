@@ -37,7 +37,8 @@ bool ConstData::is_released() const {
 WritableConst make_writable_const(size_t size) {
   WritableConst w;
   if (size >= kPagePoolMinBytes) {  // weights: see util/page_pool.h
-    PageBlock b = allocate_pages(size);
+    // Written whole at once: faulted in with one call, not a fault per page.
+    PageBlock b = allocate_pages(size, /*populate=*/true);
     w.bytes = b.data;
     w.data.owner = std::move(b.owner);
   } else {

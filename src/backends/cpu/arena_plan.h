@@ -1,7 +1,9 @@
 // Liveness-based placement of a model's temporary buffers in one arena
 // (TFLite's "greedy by size" planner): buffers are placed largest first, each
 // at the lowest offset where it overlaps no already-placed buffer whose
-// lifetime intersects its own. Computed once at compile time.
+// lifetime intersects its own; a second order (by power-of-two size class,
+// then latest-ending first) is tried too, and the smaller arena kept.
+// Computed once at compile time.
 #pragma once
 
 #include <cstddef>

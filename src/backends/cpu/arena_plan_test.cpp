@@ -40,6 +40,17 @@ TEST(ArenaPlan, FillsGapsBetweenLiveBuffers) {
   EXPECT_EQ(p.total, 1500u);
 }
 
+TEST(ArenaPlan, AChainOfSimilarSizesLeavesNoHole) {
+  // InceptionV3's first layers, in hundredths of a MiB: largest first puts the
+  // 130 at 0 and pushes a 163 above the 264, 665 in all; the peak of what is
+  // live at once is 535 (steps 2 and 6), which the second order reaches.
+  const std::vector<BufferLife> b = {{369, 6, 7}, {271, 1, 2}, {264, 2, 3},
+                                     {163, 4, 5}, {163, 5, 6}, {130, 3, 4}};
+  const ArenaPlan p = plan_arena(b, 1);
+  expect_valid(b, p, 1);
+  EXPECT_EQ(p.total, 535u);
+}
+
 TEST(ArenaPlan, RandomLifetimesNeverOverlap) {
   std::mt19937 rng(3);
   for (int trial = 0; trial < 50; ++trial) {

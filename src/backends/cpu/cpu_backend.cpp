@@ -182,6 +182,17 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
     fused_at_add[f.add] = f;
     deferred[f.conv] = true;
   }
+  // Max pools computed with their convolution, band by band (run at the
+  // pool's place); in f32, where rounding the convolution's output cannot
+  // matter.
+  std::map<size_t, size_t> conv_of_pool;
+  if (precision.float_precision.compute == memory::data_type::f32 &&
+      !precision.float_precision.fp16_storage)
+    for (const ConvPoolPair& f : find_banded_conv_pools(*g)) {
+      if (deferred[f.conv]) continue;
+      conv_of_pool[f.pool] = f.conv;
+      deferred[f.conv] = true;
+    }
 
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   Lowering L(*g, engine);
@@ -190,6 +201,7 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
   std::vector<size_t> exec_pos(g->nodes.size());
   for (size_t i = 0; i < exec_pos.size(); ++i) exec_pos[i] = i;
   for (const auto& [add, f] : fused_at_add) exec_pos[f.conv] = add;
+  for (const auto& [pool, conv] : conv_of_pool) exec_pos[conv] = pool;
   L.set_exec_positions(std::move(exec_pos));
   const std::vector<int> inputs = L.bind_graph_inputs();
   std::vector<std::string> notes(g->nodes.size());
@@ -204,6 +216,10 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
         lower_conv_f32(L, g->nodes[it->second.conv], &res);
         notes[it->second.conv] = "(fused into node #" + std::to_string(i) + ")";
         release_packed_constants(*g, g->nodes[it->second.conv], L);
+      } else if (auto pc = conv_of_pool.find(i); pc != conv_of_pool.end()) {
+        lower_conv_f32(L, g->nodes[pc->second], nullptr, &n);
+        notes[pc->second] = "(with node #" + std::to_string(i) + ")";
+        release_packed_constants(*g, g->nodes[pc->second], L);
       } else {
         const std::string_view kernel = lower_node(L, n, i);
         if (kernel == "conv_f32" || kernel == "fully_connected_f32")
@@ -223,6 +239,13 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
     if (names[i].empty()) names[i] = notes[i].empty() ? "(alias)" : notes[i];
 
   L.release_pack_scratch();
+  // oneDNN's primitive cache keeps every primitive made, the reorders that
+  // packed the weights once included (InceptionV3: 0.6 MiB of kernels and
+  // descriptors); the steps hold what runs. Emptying it costs a later compile
+  // of the same shapes its cache hits.
+  const int cache_capacity = dnnl::get_primitive_cache_capacity();
+  dnnl::set_primitive_cache_capacity(0);
+  dnnl::set_primitive_cache_capacity(cache_capacity);
   std::vector<Step> steps = std::move(L.steps());
   std::vector<Buffer> buffers = L.buffers();
   const LoadPhase bind_phase("bind");

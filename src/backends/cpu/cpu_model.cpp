@@ -37,17 +37,23 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
   for (size_t i = 0; i < steps_.size(); ++i) {
     for (const ArgRef& a : steps_[i].args) touch(a.buffer, static_cast<int>(i));
     for (int b : steps_[i].uses) touch(b, static_cast<int>(i));
+    if (steps_[i].scratchpad_buffer >= 0) touch(steps_[i].scratchpad_buffer, static_cast<int>(i));
   }
+  size_t sparse_bytes = 0;
   for (size_t b = 0; b < buffers.size(); ++b) {
-    life[b].bytes = buffers[b].external ? 0 : buffers[b].bytes;
-    if (buffers[b].pinned) {
-      touch(static_cast<int>(b), -1);
-      touch(static_cast<int>(b), last_step);
+    if (buffers[b].sparse) {
+      // They share one region: each must belong to one step.
+      if (life[b].first != life[b].last)
+        fail(ErrorCode::kInternal, graph_->source, "a sparse buffer used by several steps");
+      sparse_bytes = std::max(sparse_bytes, buffers[b].bytes);
     }
+    life[b].bytes = buffers[b].external || buffers[b].sparse ? 0 : buffers[b].bytes;
+    if (buffers[b].live_from_start) touch(static_cast<int>(b), -1);
+    if (buffers[b].live_to_end) touch(static_cast<int>(b), last_step);
   }
   // Each primitive's scratchpad lives for its own step only: planned with the
-  // activations, it reuses space they no longer need (Winograd's tile buffers
-  // on InceptionV3's 35x35 maps fit where the 147x147 activations were).
+  // activations, it reuses space they no longer need (sparse ones, which
+  // book far more than they write, have their own region: Buffer::sparse).
   std::vector<size_t> scratch_slot(steps_.size(), 0);
   for (size_t i = 0; i < steps_.size(); ++i) {
     if (steps_[i].scratchpad_bytes == 0) continue;
@@ -57,17 +63,19 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
   const ArenaPlan plan = plan_arena(life);
   arena_bytes_ = plan.total;
   // Fresh pages (zeros: blocked layouts' padding must read as zero), faulted
-  // in now, so that the first run does not pay for them. Huge pages: a run
-  // touches the whole arena.
+  // in now, so that the first run does not pay for them.
   PageBlock arena = allocate_pages(arena_bytes_, /*populate=*/true);
   arena_ = arena.data;
   arena_owner_ = std::move(arena.owner);
+  PageBlock sparse = allocate_pages(sparse_bytes);  // not populated: see Buffer::sparse
+  sparse_owner_ = std::move(sparse.owner);
 
   BufferPtrs ptrs(buffers.size());
   for (size_t b = 0; b < buffers.size(); ++b)
     ptrs[b] = buffers[b].external
                   ? const_cast<std::byte*>(static_cast<const std::byte*>(buffers[b].external))
-                  : arena_ + plan.offsets[b];
+              : buffers[b].sparse ? sparse.data
+                                  : arena_ + plan.offsets[b];
   // Bind every step to its addresses.
   bound_.reserve(steps_.size());
   for (size_t i = 0; i < steps_.size(); ++i) {
@@ -83,10 +91,16 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
         b.args.push_back({a.arg, memories_.back().get()});
       }
       for (const auto& [arg, mem] : s.fixed_args) b.args.push_back({arg, mem.get()});
-      if (s.scratchpad_bytes > 0) {
-        const memory::desc md({static_cast<memory::dim>(s.scratchpad_bytes)}, memory::data_type::u8,
+      if (s.scratchpad_bytes > 0 || s.scratchpad_buffer >= 0) {
+        const size_t bytes = s.scratchpad_buffer >= 0
+                                 ? buffers[static_cast<size_t>(s.scratchpad_buffer)].bytes
+                                 : s.scratchpad_bytes;
+        const memory::desc md({static_cast<memory::dim>(bytes)}, memory::data_type::u8,
                               memory::format_tag::x);
-        memories_.emplace_back(md, engine_, arena_ + plan.offsets[scratch_slot[i]]);
+        memories_.emplace_back(md, engine_,
+                               s.scratchpad_buffer >= 0
+                                   ? ptrs[static_cast<size_t>(s.scratchpad_buffer)]
+                                   : arena_ + plan.offsets[scratch_slot[i]]);
         b.args.push_back({DNNL_ARG_SCRATCHPAD, memories_.back().get()});
       }
     }

@@ -57,6 +57,7 @@ class CpuModel final : public CompiledModel {
   std::vector<dnnl::memory> memories_;  // views of the arena
   std::vector<BoundStep> bound_;
   std::shared_ptr<void> arena_owner_;
+  std::shared_ptr<void> sparse_owner_;  // Step::sparse_scratchpad
   std::byte* arena_ = nullptr;
   size_t arena_bytes_ = 0;
   std::vector<std::byte*> input_ptrs_, output_ptrs_;

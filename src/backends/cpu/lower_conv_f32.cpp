@@ -70,7 +70,7 @@ bool conv_f32_supports(const Graph& g, const Node& n) {
          g.tensor(n.outputs[0]).dtype == DType::kF32;
 }
 
-void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
+void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const Node* max_pool) {
   const Graph& g = L.graph();
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& w = g.tensor(n.inputs[1]);
@@ -94,7 +94,6 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   const memory::desc dst_any(nchw_dims(y.shape), f32_out ? f32 : dt, tag::any);
   const memory::dims strides = {a.stride_h, a.stride_w};
   const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};
-  const memory::dims pad_l = {a.pad.top, a.pad.left}, pad_r = {a.pad.bottom, a.pad.right};
 
   dnnl::primitive_attr attr = user_scratchpad_attr();
   dnnl::post_ops ops;
@@ -105,13 +104,26 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
   }
   attr.set_post_ops(ops);
 
-  const auto make_desc = [&](dnnl::algorithm alg) {
+  // Over the whole image, or over a band of its rows (lower_conv_in_bands).
+  const auto make_band_desc = [&](dnnl::algorithm alg, const ConvBand& b) {
+    memory::dims sd = src_any.dims(), dd = dst_any.dims();
+    sd[2] = b.in_end - b.in_begin;
+    dd[2] = b.conv_end - b.conv_begin;
+    const memory::desc src(sd, dt, tag::any), dst(dd, dst_any.data_type(), tag::any);
+    const memory::dims top = {b.pad_top, a.pad.left}, bottom = {b.pad_bottom, a.pad.right};
     return has_bias
-               ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any,
-                                                 w_any, bias_md, dst_any, strides, dilates, pad_l,
-                                                 pad_r)
-               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src_any,
-                                                 w_any, dst_any, strides, dilates, pad_l, pad_r);
+               ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src,
+                                                 w_any, bias_md, dst, strides, dilates, top, bottom)
+               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src,
+                                                 w_any, dst, strides, dilates, top, bottom);
+  };
+  const auto make_desc = [&](dnnl::algorithm alg) {
+    ConvBand whole;
+    whole.conv_end = y.shape[1];
+    whole.in_end = x.shape[1];
+    whole.pad_top = a.pad.top;
+    whole.pad_bottom = a.pad.bottom;
+    return make_band_desc(alg, whole);
   };
   dnnl::convolution_forward::primitive_desc pd;
   if (use_winograd(n, x, w, y, groups)) {
@@ -127,6 +139,19 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
                                                    attr, L.engine());
 
   const int src = L.input_as(n.inputs[0], pd.src_desc());
+  const dnnl::algorithm alg = impl_name(pd).find("wino") != std::string::npos
+                                  ? dnnl::algorithm::convolution_winograd
+                                  : dnnl::algorithm::convolution_direct;
+  const auto band_pd = [&](const ConvBand& b) {
+    return dnnl::convolution_forward::primitive_desc(make_band_desc(alg, b), attr, L.engine());
+  };
+  if (max_pool) {
+    const int pooled = max_pool->outputs[0];
+    const auto make_dst = [&](const memory::desc& md) {
+      return L.new_output(pooled, md, md == plain_md(g.tensor(pooled)));
+    };
+    if (lower_conv_in_bands(L, n, max_pool, src, user_w, pd, band_pd, make_dst)) return;
+  }
   int dst = -1;
   if (res) {
     // Accumulate into the residual's own buffer when nothing reads it later
@@ -145,6 +170,11 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
     }
   } else {
     dst = L.new_output(y_id, pd.dst_desc(), pd.dst_desc() == plain_md(y));
+    if (lower_conv_in_bands(L, n, nullptr, src, user_w, pd, band_pd,
+                            [dst](const memory::desc&) { return dst; })) {
+      if (max_pool) lower_pool_f32(L, *max_pool);
+      return;
+    }
   }
 
   Step& s = L.add_step(impl_name(pd));
@@ -157,7 +187,11 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res) {
                             pack_float_constant(L, n.inputs[1], user_w, pd.weights_desc()));
   if (has_bias)
     s.fixed_args.emplace_back(DNNL_ARG_BIAS, pack_bias(L, g.tensor(n.inputs[2]), bias_md));
-  s.scratchpad_bytes = pd.scratchpad_desc().get_size();
+  if (impl_name(pd).find("wino") != std::string::npos)
+    s.scratchpad_buffer = L.new_sparse_buffer(pd.scratchpad_desc().get_size());
+  else
+    s.scratchpad_bytes = pd.scratchpad_desc().get_size();
+  if (max_pool) lower_pool_f32(L, *max_pool);  // bands were no use: one after the other
 }
 
 }  // namespace edgebench::cpu

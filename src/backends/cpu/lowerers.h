@@ -16,8 +16,42 @@ struct ConvResidual {
 };
 
 // f32 Conv2D / DepthwiseConv2D on oneDNN (depthwise and groups as grouped conv).
+// With `max_pool`, the MaxPool2D that alone reads the convolution's output,
+// lowered together (lower_conv_in_bands) and run at the pool's position.
 bool conv_f32_supports(const Graph& g, const Node& n);
-void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* residual);
+void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* residual,
+                    const Node* max_pool = nullptr);
+
+// Rows of a convolution computed in one band (lower_conv_f32_bands.cpp):
+// output rows [out_begin, out_end) of the step (the max pool's, if any),
+// made from convolution output rows [conv_begin, conv_end), made from input
+// rows [in_begin, in_end) with pad_top / pad_bottom rows of zeros beyond
+// them; the pool's padding beyond the convolution rows likewise.
+struct ConvBand {
+  int64_t out_begin = 0, out_end = 0, conv_begin = 0, conv_end = 0, in_begin = 0, in_end = 0;
+  int64_t pad_top = 0, pad_bottom = 0, pool_pad_top = 0, pool_pad_bottom = 0;
+};
+using ConvBandPd = std::function<dnnl::convolution_forward::primitive_desc(const ConvBand&)>;
+
+// Convolutions (node indices) whose output only a following MaxPool2D reads
+// and is large enough that computing both over bands of rows saves memory.
+struct ConvPoolPair {
+  size_t conv = 0, pool = 0;
+};
+std::vector<ConvPoolPair> find_banded_conv_pools(const Graph& g);
+
+// Lowers Conv2D `n` (the whole-image primitive `whole`, reading `src`,
+// weights laid out as `user_w`), and `max_pool` after it if not null, as one
+// step over bands of rows, where that saves memory: a max pool's input, or
+// the transform buffers of oneDNN's Winograd F(4x4, 3x3). `band_pd` makes a
+// band's convolution; `make_dst` the step's output buffer, given its layout.
+// False, having added nothing, when one band is enough or a band has no
+// implementation.
+bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int src,
+                         const memory::desc& user_w,
+                         const dnnl::convolution_forward::primitive_desc& whole,
+                         const ConvBandPd& band_pd,
+                         const std::function<int(const memory::desc&)>& make_dst);
 
 // f32 FullyConnected as a oneDNN inner product.
 bool fully_connected_f32_supports(const Graph& g, const Node& n);

@@ -29,6 +29,12 @@ Lowering::Lowering(const Graph& g, dnnl::engine engine) : g_(g), engine_(std::mo
   }
 }
 
+int Lowering::new_sparse_buffer(size_t bytes) {
+  const int b = new_buffer(bytes);
+  buffers_[static_cast<size_t>(b)].sparse = true;
+  return b;
+}
+
 std::byte* Lowering::pack_scratch(size_t bytes) {
   if (pack_scratch_.size < bytes) {
     size_t largest = bytes;
@@ -126,7 +132,7 @@ std::vector<int> Lowering::bind_graph_inputs() {
   std::vector<int> ids;
   for (int id : g_.inputs) {
     const int b = new_plain_output(id);
-    buffers_[static_cast<size_t>(b)].pinned = true;
+    buffers_[static_cast<size_t>(b)].live_from_start = true;
     ids.push_back(b);
   }
   return ids;
@@ -136,7 +142,7 @@ std::vector<int> Lowering::bind_graph_outputs() {
   std::vector<int> ids;
   for (int id : g_.outputs) {
     const int b = input_plain(id);
-    buffers_[static_cast<size_t>(b)].pinned = true;
+    buffers_[static_cast<size_t>(b)].live_to_end = true;
     ids.push_back(b);
   }
   return ids;
@@ -175,7 +181,7 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
 }
 
 dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
-                                 const memory::desc& to) {
+                                 const memory::desc& to, bool may_reuse) {
   const Tensor& t = L.graph().tensor(id);
   const void* src = t.data.ptr;
   std::vector<float> rounded;
@@ -194,7 +200,7 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
   // Weights are most of a model's memory, and every fresh page written costs
   // a fault: reuse the bytes the importer converted them into where nothing
   // else reads them, else take fresh ones from the page pool.
-  std::byte* own = L.readers(id) == 1 ? t.data.exclusive_bytes() : nullptr;
+  std::byte* own = may_reuse && L.readers(id) == 1 ? t.data.exclusive_bytes() : nullptr;
   if (own && bytes <= t.data.size) {
     std::byte* scratch = L.pack_scratch(bytes);
     reorder_constant(L.engine(), src, from, dnnl::memory(to, L.engine(), scratch));
@@ -202,7 +208,11 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
     L.keep(t.data.owner);
     return dnnl::memory(to, L.engine(), own);
   }
-  PageBlock block = allocate_pages(bytes);
+  // The scratch is as large as the largest constant: a fresh block as large
+  // (the largest weights, packed with padding) would make the two together
+  // the peak of loading. It is made again if a later weight needs it.
+  if (bytes >= L.pack_scratch_size()) L.release_pack_scratch();
+  PageBlock block = allocate_pages(bytes, /*populate=*/true);  // written whole next
   dnnl::memory dst(to, L.engine(), block.data);
   L.keep(std::move(block.owner));
   reorder_constant(L.engine(), src, from, dst);

@@ -29,7 +29,18 @@ namespace edgebench::cpu {
 struct Buffer {
   size_t bytes = 0;
   const void* external = nullptr;  // a constant's bytes (outside the arena)
-  bool pinned = false;             // graph input/output: live for the whole run
+  // A graph input is written before the first step (copy-in), a graph output
+  // read after the last (copy-out): live from the start, or to the end, of a
+  // run. Between, the arena reuses their space like any other's (InceptionV3's
+  // 1 MiB input is dead by the time its 147x147 layers peak).
+  bool live_from_start = false;
+  bool live_to_end = false;
+  // Scratch a primitive books but writes in part (oneDNN's Winograd aligns
+  // each of its buffers to 2 MiB and books transformed weights it does not
+  // use when they come packed): outside the arena, in one region shared by
+  // all sparse buffers (each belongs to one step) and never written by us, so
+  // only the pages the primitives write become memory.
+  bool sparse = false;
 };
 
 // Where a tensor is and how its bytes are laid out.
@@ -56,7 +67,8 @@ struct Step {
   dnnl::primitive prim;
   std::vector<ArgRef> args;
   std::vector<std::pair<int, dnnl::memory>> fixed_args;  // packed weights, bias (owned)
-  size_t scratchpad_bytes = 0;
+  size_t scratchpad_bytes = 0;  // arena space for the primitive's scratchpad
+  int scratchpad_buffer = -1;   // or a sparse buffer (Buffer::sparse)
   // ... or a function made once buffers have addresses, touching `uses`.
   std::function<std::function<void()>(const BufferPtrs&)> make_fn;
   std::vector<int> uses;
@@ -97,6 +109,7 @@ class Lowering {
   size_t node() const { return node_; }
 
   int new_buffer(size_t bytes);
+  int new_sparse_buffer(size_t bytes);
   Step& add_step(std::string kernel);
 
   // The tensor's bytes laid out as `want`: its own buffer when the layouts
@@ -121,7 +134,8 @@ class Lowering {
   // read at or after the current node's position, or is a graph output.
   bool buffer_needed_later(int buffer, size_t except) const;
 
-  // Graph inputs/outputs: pinned plain buffers; returns the buffer per tensor.
+  // Graph inputs/outputs: plain buffers live from the start / to the end of a
+  // run; returns the buffer per tensor.
   std::vector<int> bind_graph_inputs();
   std::vector<int> bind_graph_outputs();
 
@@ -137,6 +151,7 @@ class Lowering {
   // release_pack_scratch, before the arena is made.
   std::byte* pack_scratch(size_t bytes);
   void release_pack_scratch() { pack_scratch_ = {}; }
+  size_t pack_scratch_size() const { return pack_scratch_.size; }
 
  private:
   struct CachedCopy {
@@ -168,10 +183,11 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
 // `to`: rounded to fp16 values first under fp16 storage, converted to `to`'s
 // type (bf16) by the reorder otherwise. A constant only this node reads, in a
 // private buffer (ConstData::exclusive_bytes), is packed over its own bytes
-// when the packed form fits: no fresh memory, and its bytes are then the
-// packed ones (the caller releases the tensor).
+// when the packed form fits and `may_reuse`: no fresh memory, and its bytes
+// are then the packed ones (the caller releases the tensor; a caller packing
+// one constant in several layouts allows it for the last only).
 dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
-                                 const memory::desc& to);
+                                 const memory::desc& to, bool may_reuse = true);
 
 // A float kernel's bias, f32 under every precision: it is added to the f32
 // accumulator, so it takes the accumulator's type, as int8 kernels keep int32
