@@ -125,10 +125,11 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   EB_STORE(0, 0)
   EB_STORE(0, 1)
   EB_STORE(0, 2)
-  EB_STORE(0, 3) EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3) EB_STORE(2, 0)
-      EB_STORE(2, 1) EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0) EB_STORE(3, 1) EB_STORE(3, 2)
-          EB_STORE(3, 3) EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3) EB_STORE(5, 0)
-              EB_STORE(5, 1) EB_STORE(5, 2) EB_STORE(5, 3)
+  EB_STORE(0, 3)
+  EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3) EB_STORE(2, 0) EB_STORE(2, 1)
+      EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0) EB_STORE(3, 1) EB_STORE(3, 2) EB_STORE(3, 3)
+          EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3) EB_STORE(5, 0) EB_STORE(5, 1)
+              EB_STORE(5, 2) EB_STORE(5, 3)
 }
 #undef EB_ROW_ACC
 #undef EB_INIT
