@@ -33,6 +33,10 @@ struct Int8ConvPlan {
 
 Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n);
 
+// A step filling `sums` (one int32 per output pixel) with the plan's window
+// sums times d, the per-pixel term of the zero-point correction.
+void add_window_sums_step(Lowering& L, const Int8ConvPlan& plan, int src, int sums);
+
 // 1x1, stride 1, no padding: a GEMM over all pixels.
 bool is_pointwise(const Int8ConvPlan& p);
 

@@ -203,6 +203,24 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
   return plan;
 }
 
+void add_window_sums_step(Lowering& L, const Int8ConvPlan& plan, int src, int sums) {
+  const int8::Kernels& k = int8::int8_kernels();
+  Step& s = L.add_step(std::string("cpu:window_sums_") + (plan.u8 ? "u8_" : "i8_") + k.isa);
+  s.uses = {src, sums};
+  const int8::Geometry geo = plan.geo;
+  const int32_t d = plan.d;
+  const bool u8 = plan.u8;
+  s.make_fn = [geo, d, u8, src, sums, &k](const BufferPtrs& ptrs) -> std::function<void()> {
+    int8::WindowSumArgs a;
+    a.g = geo;
+    a.x = ptrs[static_cast<size_t>(src)];
+    a.sums = reinterpret_cast<int32_t*>(ptrs[static_cast<size_t>(sums)]);
+    a.scale = d;
+    auto fn = u8 ? k.window_sums_u8 : k.window_sums_s8;
+    return [fn, a] { fn(a); };
+  };
+}
+
 namespace {
 
 // The general form: window sums (if d != 0), one oneDNN call over the whole
@@ -238,19 +256,7 @@ void emit_whole_image(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
   const int8::Kernels& k = int8::int8_kernels();
   const std::string isa = k.isa;
 
-  if (d != 0) {
-    Step& s = L.add_step(std::string("cpu:window_sums_") + (u8 ? "u8_" : "i8_") + isa);
-    s.uses = {src, sums};
-    s.make_fn = [geo, d, u8, src, sums, &k](const BufferPtrs& ptrs) -> std::function<void()> {
-      int8::WindowSumArgs a;
-      a.g = geo;
-      a.x = ptrs[static_cast<size_t>(src)];
-      a.sums = reinterpret_cast<int32_t*>(ptrs[static_cast<size_t>(sums)]);
-      a.scale = d;
-      auto fn = u8 ? k.window_sums_u8 : k.window_sums_s8;
-      return [fn, a] { fn(a); };
-    };
-  }
+  if (d != 0) add_window_sums_step(L, plan, src, sums);
   Step& c = L.add_step(impl_name(pd));
   c.prim = dnnl::convolution_forward(pd);
   c.args = {{DNNL_ARG_SRC, src, src_md}, {DNNL_ARG_DST, acc, acc_md}};

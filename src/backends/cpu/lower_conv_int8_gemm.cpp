@@ -179,23 +179,9 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
   const int cols =
       conv->im2col ? L.new_buffer(cols_bytes * static_cast<size_t>(conv->workers)) : -1;
   const int out = L.new_plain_output(n.outputs[0]);
-  const int8::Kernels& kern = int8::int8_kernels();
   const std::string type = plan.u8 ? "u8_" : "i8_";
 
-  if (sums >= 0 && !conv->im2col) {
-    Step& s = L.add_step("cpu:window_sums_" + type + kern.isa);
-    s.uses = {src, sums};
-    const bool u8 = plan.u8;
-    s.make_fn = [geo, d, u8, src, sums, &kern](const BufferPtrs& ptrs) -> std::function<void()> {
-      int8::WindowSumArgs a;
-      a.g = geo;
-      a.x = ptrs[static_cast<size_t>(src)];
-      a.sums = reinterpret_cast<int32_t*>(ptrs[static_cast<size_t>(sums)]);
-      a.scale = d;
-      auto fn = u8 ? kern.window_sums_u8 : kern.window_sums_s8;
-      return [fn, a] { fn(a); };
-    };
-  }
+  if (sums >= 0 && !conv->im2col) add_window_sums_step(L, plan, src, sums);
 
   Step& s = L.add_step("cpu:gemm_" + type + "avx512vnni" + (conv->im2col ? " (im2col)" : ""));
   s.uses = {src, out};
