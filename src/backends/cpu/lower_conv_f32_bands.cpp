@@ -9,12 +9,11 @@
 // convolution needs only its band's rows of either: each band's input rows
 // (with the rows its window reaches beyond them) are copied into a small
 // buffer, convolved there, pooled there when a max pool follows, and copied
-// into place. One step runs all bands; with several threads each takes every
-// T-th band with its own buffers, scratchpad and stream (oneDNN runs a
-// primitive on the calling thread alone inside a parallel region): one
-// fork/join per layer instead of three or four per band.
+// into place. One step runs all bands, each band's primitives on all the
+// threads. (Giving each thread whole bands, with its own buffers, made
+// InceptionV3 slower at 2 threads on Zen 4: 53 -> 55 ms, against 49 this way,
+// and needed a copy of the buffers per thread.)
 #include <dnnl.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <dnnl.hpp>
@@ -28,10 +27,9 @@
 namespace edgebench::cpu {
 namespace {
 
-// What the bands of all workers hold at once (each worker has its own):
-// a Winograd band's transformed input and output tiles (36 floats per tile
-// per channel; on InceptionV3, one 4-row tile row of its 73x73 layer, 7 of a
-// 35x35 one, at one thread) ...
+// A Winograd band's transformed input and output tiles (36 floats per tile
+// per channel) stay within this (on InceptionV3, one 4-row tile row of its
+// 73x73 layer, 7 of a 35x35 one) ...
 constexpr int64_t kWinogradBandBytes = int64_t{1} << 19;
 // ... and a band's convolution output when a max pool reads it.
 constexpr int64_t kPooledBandBytes = int64_t{1} << 20;
@@ -92,8 +90,7 @@ std::vector<ConvBand> plan_bands(const Geometry& g, int64_t rows) {
 }
 
 // Convolution output rows per band, 0 when one band would do.
-int64_t band_rows(const Geometry& g, const dnnl::convolution_forward::primitive_desc& whole,
-                  int workers) {
+int64_t band_rows(const Geometry& g, const dnnl::convolution_forward::primitive_desc& whole) {
   const memory::dims sd = whole.src_desc().dims(), dd = whole.dst_desc().dims();
   int64_t rows = g.oh;
   if (std::string(whole.impl_info_str()).find("wino_4x3") != std::string::npos) {
@@ -101,11 +98,11 @@ int64_t band_rows(const Geometry& g, const dnnl::convolution_forward::primitive_
     // pool row of a 3x3/2 pool reads 3 rows: 35 bands of a quarter wasted).
     if (g.pooled) return 0;
     const int64_t tile_row_bytes = 36 * ceil_div(dd[3], kTile) * (sd[1] + dd[1]) * 4;
-    rows = kTile * std::max<int64_t>(1, kWinogradBandBytes / workers / tile_row_bytes);
+    rows = kTile * std::max<int64_t>(1, kWinogradBandBytes / tile_row_bytes);
   }
   if (g.pooled && whole.dst_desc().get_size() >= kMinPooledBytes) {
     const int64_t row_bytes = static_cast<int64_t>(whole.dst_desc().get_size()) / g.oh;
-    rows = std::min(rows, std::max<int64_t>(g.pool_kh, kPooledBandBytes / workers / row_bytes));
+    rows = std::min(rows, std::max<int64_t>(g.pool_kh, kPooledBandBytes / row_bytes));
   }
   return rows < g.oh ? rows : 0;
 }
@@ -121,38 +118,24 @@ struct BandPrimitives {
   std::vector<std::vector<dnnl::primitive>> prims;  // copy in, convolve, [pool,] copy out
   std::vector<dnnl::memory> weights;                // per band (bands share layouts)
   dnnl::memory bias;
-  // Per worker, 64-byte multiples: the band's input, convolution output,
-  // pool output, and scratchpads.
+  // 64-byte multiples: the largest band's input, convolution output, pool
+  // output, and scratchpads.
   size_t src_bytes = 0, conv_bytes = 0, pool_bytes = 0, scratch_bytes = 0, pool_scratch_bytes = 0;
 };
 
 // All bands bound to addresses: what the step runs.
 struct BandRun {
-  int workers = 1;
-  std::vector<dnnl::stream> streams;  // one per worker
+  dnnl::stream stream;
   std::vector<dnnl::memory> memories;
   struct Call {
     dnnl_primitive_t prim;
     std::vector<dnnl_exec_arg_t> args;
   };
-  std::vector<std::vector<Call>> calls;  // per band
+  std::vector<Call> calls;  // band after band
 
-  void run_band(size_t b, int worker) const {
-    for (const Call& c : calls[b])
-      dnnl_primitive_execute(c.prim, streams[static_cast<size_t>(worker)].get(),
-                             static_cast<int>(c.args.size()), c.args.data());
-  }
   void operator()() const {
-    if (workers == 1) {
-      for (size_t b = 0; b < calls.size(); ++b) run_band(b, 0);
-      return;
-    }
-#pragma omp parallel num_threads(workers)
-    {
-      const int t = omp_get_thread_num();
-      for (size_t b = static_cast<size_t>(t); b < calls.size(); b += static_cast<size_t>(workers))
-        run_band(b, t);
-    }
+    for (const Call& c : calls)
+      dnnl_primitive_execute(c.prim, stream.get(), static_cast<int>(c.args.size()), c.args.data());
   }
 };
 
@@ -221,8 +204,7 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
     append_activation(ops, pa.act);
     pool_attr.set_post_ops(ops);
   }
-  const int workers = L.threads();
-  const int64_t rows = band_rows(geo, whole, workers);
+  const int64_t rows = band_rows(geo, whole);
   if (rows == 0) return false;
 
   const dnnl::engine& engine = L.engine();
@@ -309,27 +291,23 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
   p->copies_out = {};
 
   const int dst = make_dst(p->dst_md);
-  const auto w = static_cast<size_t>(workers);
-  const int band_src = L.new_buffer(w * p->src_bytes);
-  const int band_conv = L.new_buffer(w * p->conv_bytes);
-  const int band_pool = max_pool ? L.new_buffer(w * (p->pool_bytes + p->pool_scratch_bytes)) : -1;
+  const int band_src = L.new_buffer(p->src_bytes);
+  const int band_conv = L.new_buffer(p->conv_bytes);
+  const int band_pool = max_pool ? L.new_buffer(p->pool_bytes + p->pool_scratch_bytes) : -1;
   // oneDNN's Winograd writes a small part of the scratchpad it books.
   const bool winograd = std::string(whole.impl_info_str()).find("wino") != std::string::npos;
   const int scratch =
-      winograd ? L.new_sparse_buffer(w * p->scratch_bytes) : L.new_buffer(w * p->scratch_bytes);
+      winograd ? L.new_sparse_buffer(p->scratch_bytes) : L.new_buffer(p->scratch_bytes);
   Step& s = L.add_step(impl_name(whole) + (max_pool ? " + max pool" : "") + " in " +
                        std::to_string(p->bands.size()) + " bands");
   s.uses = {src, dst, band_src, band_conv, scratch};
   if (band_pool >= 0) s.uses.push_back(band_pool);
-  s.make_fn = [p, workers, pooled, src, dst, band_src, band_conv, band_pool, scratch,
+  s.make_fn = [p, pooled, src, dst, band_src, band_conv, band_pool, scratch,
                engine](const BufferPtrs& ptrs) -> std::function<void()> {
     auto run = std::make_shared<BandRun>();
-    run->workers = workers;
-    for (int t = 0; t < workers; ++t) run->streams.emplace_back(engine);
+    run->stream = dnnl::stream(engine);
     run->memories.reserve(p->bands.size() * 8);
-    const auto at = [&](int buffer, size_t offset) {
-      return ptrs[static_cast<size_t>(buffer)] + offset;
-    };
+    const auto at = [&](int buffer) { return ptrs[static_cast<size_t>(buffer)]; };
     const auto mem = [&](const memory::desc& md, std::byte* ptr) {
       run->memories.emplace_back(md, engine, ptr);
       return run->memories.back().get();
@@ -337,25 +315,22 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
     for (size_t i = 0; i < p->bands.size(); ++i) {
       const ConvBand& b = p->bands[i];
       const dnnl::primitive& conv = p->prims[i][1];
-      const size_t t = i % static_cast<size_t>(workers);
-      dnnl_memory_t in_rows = mem(rows_of(p->src_md, b.in_begin, b.in_end), at(src, 0));
-      dnnl_memory_t band_in = mem(md_of(conv, dnnl_query_src_md), at(band_src, t * p->src_bytes));
-      dnnl_memory_t band_out =
-          mem(md_of(conv, dnnl_query_dst_md), at(band_conv, t * p->conv_bytes));
+      dnnl_memory_t in_rows = mem(rows_of(p->src_md, b.in_begin, b.in_end), at(src));
+      dnnl_memory_t band_in = mem(md_of(conv, dnnl_query_src_md), at(band_src));
+      dnnl_memory_t band_out = mem(md_of(conv, dnnl_query_dst_md), at(band_conv));
       std::vector<dnnl_exec_arg_t> conv_args = {
           {DNNL_ARG_SRC, band_in},
           {DNNL_ARG_DST, band_out},
           {DNNL_ARG_WEIGHTS, p->weights[i].get()},
-          {DNNL_ARG_SCRATCHPAD,
-           mem(md_of(conv, dnnl_query_scratchpad_md), at(scratch, t * p->scratch_bytes))}};
+          {DNNL_ARG_SCRATCHPAD, mem(md_of(conv, dnnl_query_scratchpad_md), at(scratch))}};
       if (p->bias) conv_args.push_back({DNNL_ARG_BIAS, p->bias.get()});
-      std::vector<BandRun::Call> calls = {
-          {p->prims[i][0].get(), {{DNNL_ARG_FROM, in_rows}, {DNNL_ARG_TO, band_in}}},
-          {p->prims[i][1].get(), std::move(conv_args)}};
+      auto& calls = run->calls;
+      calls.push_back({p->prims[i][0].get(), {{DNNL_ARG_FROM, in_rows}, {DNNL_ARG_TO, band_in}}});
+      calls.push_back({p->prims[i][1].get(), std::move(conv_args)});
       dnnl_memory_t result = band_out;
       if (pooled) {
         const dnnl::primitive& pool = p->prims[i][2];
-        std::byte* base = at(band_pool, t * (p->pool_bytes + p->pool_scratch_bytes));
+        std::byte* base = at(band_pool);
         result = mem(md_of(pool, dnnl_query_dst_md), base);
         calls.push_back({p->prims[i][2].get(),
                          {{DNNL_ARG_SRC, band_out},
@@ -363,10 +338,9 @@ bool lower_conv_in_bands(Lowering& L, const Node& n, const Node* max_pool, int s
                           {DNNL_ARG_SCRATCHPAD,
                            mem(md_of(pool, dnnl_query_scratchpad_md), base + p->pool_bytes)}}});
       }
-      dnnl_memory_t out_rows = mem(rows_of(p->dst_md, b.out_begin, b.out_end), at(dst, 0));
+      dnnl_memory_t out_rows = mem(rows_of(p->dst_md, b.out_begin, b.out_end), at(dst));
       calls.push_back(
           {p->prims[i].back().get(), {{DNNL_ARG_FROM, result}, {DNNL_ARG_TO, out_rows}}});
-      run->calls.push_back(std::move(calls));
     }
     return [run, p] { (*run)(); };
   };
