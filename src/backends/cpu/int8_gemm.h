@@ -39,6 +39,10 @@ struct GemmArgs {
   Requant q;
   const int64_t* fused = nullptr;  // RequantTable::fused() for q's zero point, or nullptr
   uint8_t* c = nullptr;            // [m][n]
+  // Output channels [col_begin, col_end) only: both multiples of kGemmBlock
+  // (col_end may also be n). Lets callers split small images by channels.
+  int col_begin = 0;
+  int col_end = 1 << 30;
 };
 
 // Weights [n][k] (k contiguous) into blocks of kGemmBlock channels, each
@@ -46,8 +50,8 @@ struct GemmArgs {
 // block (ceil(channels left / 16)); zero beyond n and k.
 std::vector<int8_t> pack_gemm_weights(const int8_t* w, int n, int k);
 
-// Rows [row_begin, row_end) of C, every column. Single-threaded: callers split
-// the rows.
+// Rows [row_begin, row_end) of C, columns [col_begin, col_end).
+// Single-threaded: callers split the work.
 using GemmFn = void (*)(const GemmArgs&, int64_t row_begin, int64_t row_end);
 
 // The AVX512-VNNI kernel when this CPU has it (and oneDNN's ISA cap allows

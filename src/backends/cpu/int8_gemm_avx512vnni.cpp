@@ -104,7 +104,9 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   const bool clamp = !(kNv == 4 && c0 + 64 <= g.n) || g.q.act_min != (kSignedC ? -128 : 0) ||
                      g.q.act_max != (kSignedC ? 127 : 255);
   const bool relu = g.q.act_min >= g.q.output_zero_point;
-  const auto finish = [&](__m512i s, int v) {
+  // Inlined: a call would spill every live accumulator (all zmm registers
+  // are caller-saved).
+  const auto finish = [&](__m512i s, int v) __attribute__((always_inline)) {
     const int c = c0 + v * 16;
     __m512i y;
     if constexpr (kFused) {
@@ -161,7 +163,8 @@ void gemm(const GemmArgs& g, int64_t row_begin, int64_t row_end) {
   const int64_t block_bytes = static_cast<int64_t>(g.k_groups) * kGemmBlock * 4;
   for (int64_t r0 = row_begin; r0 < row_end; r0 += band) {
     const int64_t r1 = r0 + band < row_end ? r0 + band : row_end;
-    for (int c0 = 0; c0 < g.n; c0 += kGemmBlock) {
+    const int c_end = g.col_end < g.n ? g.col_end : g.n;
+    for (int c0 = g.col_begin; c0 < c_end; c0 += kGemmBlock) {
       const int8_t* b = g.b + (c0 / kGemmBlock) * block_bytes;
       switch ((g.n - c0 >= kGemmBlock ? kGemmBlock : g.n - c0 + 15) / 16) {
         case 4: rows<4, kSignedA, kSignedC, kFused>(g, r0, r1, c0, b); break;

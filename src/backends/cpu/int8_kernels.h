@@ -30,6 +30,9 @@ constexpr int kChannelPad = 16;
 // more than it saves, and on a busy machine every barrier risks waiting for a
 // descheduled thread.
 constexpr int64_t kMinParallelWork = 1 << 16;
+// The same for elementwise kernels (Add, Quantize), in elements: each costs
+// tens of operations, so 16 Ki of them take ~10 us, several fork/joins.
+constexpr int64_t kMinParallelElements = 1 << 14;
 struct Requant {
   const int32_t* multiplier = nullptr;     // Q0.31 mantissa
   const int32_t* left_shift = nullptr;     // max(shift, 0)

@@ -250,7 +250,7 @@ void add(const AddArgs& p) {
   const __m256i lo = _mm256_set1_epi32(p.act_min), hi = _mm256_set1_epi32(p.act_max);
   const __m256i shift = _mm256_set1_epi32(p.left_shift);
   const int64_t blocks = p.count / 8;
-  const bool parallel = p.count >= kMinParallelWork;
+  const bool parallel = p.count >= kMinParallelElements;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t k = 0; k < blocks; ++k) {
     const int64_t i = k * 8;

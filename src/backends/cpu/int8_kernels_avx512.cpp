@@ -2,8 +2,10 @@
 // tails. Same results as int8_kernels_generic.cpp, lane by lane; the tests
 // compare them. A second table's 3x3 depthwise kernels use AVX512-VNNI too:
 // only functions marked [[gnu::target("avx512vnni")]] hold its instructions.
-// This file must include nothing but intrinsics and int8_kernels.h (see there
-// why).
+// This file must include nothing but intrinsics, int8_kernels.h (see there
+// why) and omp.h (plain C declarations).
+#include <omp.h>
+
 #include "backends/cpu/int8_kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -527,14 +529,22 @@ void depthwise3x3(const DepthwiseArgs& a) {
   const int blocks = (g.out_c + 63) / 64;
   const int rows = g.batch * g.out_h;
   const int band = (kDwBandPixels + g.out_w - 1) / g.out_w;
-  const int bands = (rows + band - 1) / band;
+  int bands = (rows + band - 1) / band;
   const auto* packed = static_cast<const Depthwise3x3Block*>(a.packed);
   const bool parallel = static_cast<int64_t>(rows) * g.out_w * g.out_c * 9 >= kMinParallelWork;
+  // Whole bands per thread (blocks differ in cost: a last one may be narrow),
+  // rows spread evenly over them.
+  if (parallel) {
+    const int threads = omp_get_max_threads();
+    bands = (bands + threads - 1) / threads * threads;
+    if (bands > rows) bands = rows;
+  }
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t i = 0; i < static_cast<int64_t>(bands) * blocks; ++i) {
     const int c = static_cast<int>(i % blocks) * 64;
-    const int row0 = static_cast<int>(i / blocks) * band;
-    const int row_end = row0 + band < rows ? row0 + band : rows;
+    const int band_index = static_cast<int>(i / blocks);
+    const int row0 = static_cast<int>(static_cast<int64_t>(band_index) * rows / bands);
+    const int row_end = static_cast<int>(static_cast<int64_t>(band_index + 1) * rows / bands);
     Depthwise3x3Block own;
     if (!packed) set_up_block<kSigned, kStride, kVnni>(a, c, own);
     const Depthwise3x3Block& b = packed ? packed[i % blocks] : own;
@@ -686,7 +696,7 @@ void add(const AddArgs& p) {
   const __m512i lo = _mm512_set1_epi32(p.act_min), hi = _mm512_set1_epi32(p.act_max);
   const __m512i shift = _mm512_set1_epi32(p.left_shift);
   const int64_t blocks = (p.count + 15) / 16;
-  const bool parallel = p.count >= kMinParallelWork;
+  const bool parallel = p.count >= kMinParallelElements;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t k = 0; k < blocks; ++k) {
     const int64_t i = k * 16;
@@ -715,7 +725,7 @@ void quantize(const QuantizeArgs& p) {
   const __m512 hi = _mm512_set1_ps(qmax - static_cast<float>(p.zero_point));
   const __m512i zp = _mm512_set1_epi32(p.zero_point);
   const int64_t blocks = (p.count + 15) / 16;
-  const bool parallel = p.count >= kMinParallelWork;
+  const bool parallel = p.count >= kMinParallelElements;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t k = 0; k < blocks; ++k) {
     const int64_t i = k * 16;

@@ -33,7 +33,7 @@ void add(const AddArgs& p) {
   const T* a = static_cast<const T*>(p.a);
   const T* b = static_cast<const T*>(p.b);
   T* y = static_cast<T*>(p.out);
-  const bool parallel = p.count >= kMinParallelWork;
+  const bool parallel = p.count >= kMinParallelElements;
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t i = 0; i < p.count; ++i) y[i] = static_cast<T>(add_one(a[i], b[i], p));
 }

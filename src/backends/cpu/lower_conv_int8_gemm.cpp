@@ -31,11 +31,18 @@ namespace {
 constexpr int kTileRows = 6;
 constexpr int64_t kIm2colBandBytes = 64 << 10;
 
+// One parallel work item: rows [r0, r1) of the output, channels [c0, c1).
+struct Part {
+  int64_t r0 = 0, r1 = 0;
+  int c0 = 0, c1 = 0;
+};
+
 struct GemmConv {
   int8::Geometry geo;
   bool im2col = false;
-  int64_t k_bytes = 0;  // K padded to a multiple of 4
-  int64_t band = 0;     // rows per parallel work item
+  int64_t k_bytes = 0;     // K padded to a multiple of 4
+  std::vector<Part> parts;  // a multiple of `workers` where the work allows
+  int64_t max_rows = 0;    // the most rows of any part (im2col buffer size)
   int workers = 1;
   std::vector<int8_t> packed;
   std::shared_ptr<Int8ConvData> data;
@@ -114,6 +121,49 @@ void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64
   }
 }
 
+// The work items, in order: thread t of `workers` gets the t-th contiguous
+// run of parts.size() / workers (static schedule). Rows are split in whole
+// tiles at i * tiles / parts, so the bands differ by at most one tile (a
+// band size rounded to tiles left up to three times the rows to one thread).
+// A small image with several channel blocks is split by channels instead when
+// that leaves the busiest thread less to do (7x7 layers have 9 row tiles but
+// up to 20 channel blocks). im2col bands also stay within kIm2colBandBytes.
+std::vector<Part> split_work(int64_t pixels, int n, int workers, bool im2col, int64_t k_bytes) {
+  const int64_t tiles = (pixels + kTileRows - 1) / kTileRows;
+  const int blocks = (n + int8::kGemmBlock - 1) / int8::kGemmBlock;
+  std::vector<Part> parts;
+  if (workers > 1 && !im2col && blocks >= 2) {
+    // Cost in (row tile, 16-channel vector) units: a last block may be narrow.
+    const auto vectors = [n](int b0, int b1) {
+      return (std::min(n, b1 * int8::kGemmBlock) - b0 * int8::kGemmBlock + 15) / 16;
+    };
+    const int w = std::min(workers, blocks);
+    int64_t col_cost = 0;
+    for (int i = 0; i < w; ++i)
+      col_cost = std::max<int64_t>(col_cost, tiles * vectors(i * blocks / w, (i + 1) * blocks / w));
+    const int64_t row_cost = (tiles + workers - 1) / workers * vectors(0, blocks);
+    if (col_cost < row_cost) {
+      for (int i = 0; i < w; ++i) {
+        const int b0 = i * blocks / w, b1 = (i + 1) * blocks / w;
+        parts.push_back({0, pixels, b0 * int8::kGemmBlock, i + 1 == w ? n : b1 * int8::kGemmBlock});
+      }
+      return parts;
+    }
+  }
+  int64_t count = workers;
+  if (im2col) {
+    const int64_t per_band = std::max<int64_t>(1, kIm2colBandBytes / (kTileRows * k_bytes));
+    count = workers * std::max<int64_t>(1, (tiles + workers * per_band - 1) / (workers * per_band));
+  }
+  count = std::max<int64_t>(1, std::min(count, tiles));
+  for (int64_t i = 0; i < count; ++i) {
+    const int64_t r0 = i * tiles / count * kTileRows;
+    const int64_t r1 = std::min(pixels, (i + 1) * tiles / count * kTileRows);
+    if (r1 > r0) parts.push_back({r0, r1, 0, n});
+  }
+  return parts;
+}
+
 }  // namespace
 
 // EDGEBENCH_CPU_INT8_GEMM=0 keeps oneDNN's int8 convolution (for comparisons).
@@ -157,25 +207,22 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
   conv->data = data;
   conv->fused = data->multipliers.fused(data->output_zero_point);
 
-  // Work split: bands of rows, at least two per thread where the image allows.
   const int threads = L.threads();
   const bool parallel = threads > 1 && pixels * oc * k >= int8::kMinParallelWork;
-  int64_t band = conv->im2col ? kIm2colBandBytes / conv->k_bytes : pixels;
-  if (parallel) band = std::min(band, pixels / (2 * threads));
-  band = std::max<int64_t>(kTileRows, band / kTileRows * kTileRows);
-  conv->band = std::min(band, pixels);
   conv->workers = parallel ? threads : 1;
+  conv->parts = split_work(pixels, oc, conv->workers, conv->im2col, conv->k_bytes);
+  for (const Part& p : conv->parts) conv->max_rows = std::max(conv->max_rows, p.r1 - p.r0);
 
   const int src = L.input_plain(n.inputs[0]);
   // Window sums: of the whole image by their own kernel for a direct GEMM;
   // per band from the im2col rows otherwise (after each thread's im2col part).
   const int32_t d = plan.d;
-  const size_t sums_bytes = static_cast<size_t>(conv->im2col ? conv->band : pixels) * 4;
+  const size_t sums_bytes = static_cast<size_t>(conv->im2col ? conv->max_rows : pixels) * 4;
   const int sums =
       d != 0 ? L.new_buffer(sums_bytes * static_cast<size_t>(conv->im2col ? conv->workers : 1))
              : -1;
   // Each thread's part: its im2col band, then its window sums.
-  const size_t cols_bytes = static_cast<size_t>(conv->band * conv->k_bytes) + kColsSlack;
+  const size_t cols_bytes = static_cast<size_t>(conv->max_rows * conv->k_bytes) + kColsSlack;
   const int cols =
       conv->im2col ? L.new_buffer(cols_bytes * static_cast<size_t>(conv->workers)) : -1;
   const int out = L.new_plain_output(n.outputs[0]);
@@ -209,12 +256,16 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
         cols >= 0 ? reinterpret_cast<uint8_t*>(ptrs[static_cast<size_t>(cols)]) : nullptr;
     std::byte* sum_base = sums >= 0 ? ptrs[static_cast<size_t>(sums)] : nullptr;
     return [conv, a, d, col_base, cols_bytes, sum_base, sums_bytes] {
-      const int64_t bands = (a.m + conv->band - 1) / conv->band;
+      const auto count = static_cast<int64_t>(conv->parts.size());
 #pragma omp parallel for schedule(static) num_threads(conv->workers) if (conv->workers > 1)
-      for (int64_t i = 0; i < bands; ++i) {
-        const int64_t r0 = i * conv->band, r1 = std::min(a.m, r0 + conv->band);
+      for (int64_t i = 0; i < count; ++i) {
+        const Part& part = conv->parts[static_cast<size_t>(i)];
+        const int64_t r0 = part.r0, r1 = part.r1;
         if (!conv->im2col) {
-          conv->fn(a, r0, r1);
+          int8::GemmArgs cols = a;
+          cols.col_begin = part.c0;
+          cols.col_end = part.c1;
+          conv->fn(cols, r0, r1);
           continue;
         }
         const auto t = static_cast<size_t>(omp_get_thread_num());
