@@ -3,7 +3,7 @@
 // and channel tails, K not a multiple of 4, uint8 and int8 activations,
 // per-row corrections, both requantization forms (fused where every shift
 // allows it, the general one with left shifts and zero shifts), full, narrow
-// and ReLU-like activation ranges, split row ranges. Skipped without AVX512-VNNI.
+// and ReLU-like activation ranges, row ranges split and channel blocks split. Skipped without AVX512-VNNI.
 #include "backends/cpu/int8_gemm.h"
 
 #include <gtest/gtest.h>
@@ -80,10 +80,15 @@ bool check(const Case& t, std::mt19937& rng) {
   g.fused = fused.empty() ? nullptr : fused.data();
   std::vector<uint8_t> c(static_cast<size_t>(t.m) * t.n, 0xEE);
   g.c = c.data();
-  // Two calls over a split of the rows, as the threads make.
+  // Splits as the threads make: the first half of the rows in one call, the
+  // rest by channel blocks (the first block, then the others).
   const int64_t split = t.m / 2;
   fn(g, 0, split);
-  fn(g, split, t.m);
+  GemmArgs first = g, rest = g;
+  first.col_end = kGemmBlock;
+  rest.col_begin = kGemmBlock;
+  fn(first, split, t.m);
+  fn(rest, split, t.m);
 
   for (int i = 0; i < t.m; ++i)
     for (int ch = 0; ch < t.n; ++ch) {
