@@ -88,6 +88,12 @@ bool check(const Case& t, std::mt19937& rng) {
   first.col_end = kGemmBlock;
   rest.col_begin = kGemmBlock;
   fn(first, split, t.m);
+  for (int64_t i = split; i < t.m; ++i)
+    for (int ch = kGemmBlock; ch < t.n; ++ch)
+      if (c[i * t.n + ch] != 0xEE) {
+        ADD_FAILURE() << "channel " << ch << " written by the call for channels [0, 64)";
+        return false;
+      }
   fn(rest, split, t.m);
 
   for (int i = 0; i < t.m; ++i)
