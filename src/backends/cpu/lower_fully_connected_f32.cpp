@@ -4,8 +4,14 @@
 // activation as an eltwise post-op. Under --precision bf16 the input and
 // weights are bf16 and the output f32: a classifier's logits, which the
 // softmax and top-k read, keep f32's resolution.
+//
+// One f32 input row (batch 1) goes to our own matrix-vector kernel instead
+// (gemv_f32.h says why), weights packed plain, rows split over the threads.
+#include <omp.h>
+
 #include <dnnl.hpp>
 
+#include "backends/cpu/gemv_f32.h"
 #include "backends/cpu/lowerers.h"
 
 namespace edgebench::cpu {
@@ -18,8 +24,60 @@ bool fully_connected_f32_supports(const Graph& g, const Node& n) {
          bias_ok;
 }
 
+namespace {
+
+// Below this many weights a fork/join costs more than half the pass saves.
+constexpr int64_t kMinParallelWeights = 1 << 16;
+
+void emit_gemv(Lowering& L, const Node& n) {
+  const Graph& g = L.graph();
+  const Tensor& w = g.tensor(n.inputs[1]);
+  const bool has_bias = n.inputs.size() > 2 && n.inputs[2] >= 0;
+  const int64_t k = w.shape[1], out = w.shape[0];
+  using tag = memory::format_tag;
+  const memory::desc plain_w({out, k}, memory::data_type::f32, tag::oi);
+  const memory::desc bias_md({out}, memory::data_type::f32, tag::x);
+  const dnnl::memory weights = pack_float_constant(L, n.inputs[1], plain_w, plain_w);
+  const dnnl::memory bias =
+      has_bias ? pack_bias(L, g.tensor(n.inputs[2]), bias_md) : dnnl::memory();
+  const FusedActivation act = n.attr<FullyConnectedAttrs>().act;
+  const int src = L.input_plain(n.inputs[0]);
+  const int dst = L.new_plain_output(n.outputs[0]);
+  const int workers = out * k >= kMinParallelWeights ? L.threads() : 1;
+  Step& s = L.add_step("cpu:gemv_f32");
+  s.uses = {src, dst};
+  s.make_fn = [=](const BufferPtrs& ptrs) -> std::function<void()> {
+    GemvArgs a;
+    a.w = static_cast<const float*>(weights.get_data_handle());
+    a.x = reinterpret_cast<const float*>(ptrs[static_cast<size_t>(src)]);
+    a.bias = has_bias ? static_cast<const float*>(bias.get_data_handle()) : nullptr;
+    a.y = reinterpret_cast<float*>(ptrs[static_cast<size_t>(dst)]);
+    a.rows = out;
+    a.k = k;
+    a.lo = act.min;
+    a.hi = act.max;
+    // Hold the packed memories for as long as the step lives.
+    return [a, workers, weights, bias] {
+#pragma omp parallel num_threads(workers) if (workers > 1)
+      {
+        // Whole groups of four rows per thread.
+        const int64_t groups = (a.rows + 3) / 4;
+        const int t = omp_get_thread_num(), n_threads = omp_get_num_threads();
+        const int64_t r0 = groups * t / n_threads * 4;
+        const int64_t r1 = std::min(a.rows, groups * (t + 1) / n_threads * 4);
+        if (r1 > r0) gemv_f32(a, r0, r1);
+      }
+    };
+  };
+}
+
+}  // namespace
+
 void lower_fully_connected_f32(Lowering& L, const Node& n) {
   const Graph& g = L.graph();
+  if (L.float_type() == memory::data_type::f32 &&
+      g.tensor(n.inputs[0]).elements() == g.tensor(n.inputs[1]).shape[1])
+    return emit_gemv(L, n);
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& w = g.tensor(n.inputs[1]);
   const bool has_bias = n.inputs.size() > 2 && n.inputs[2] >= 0;
