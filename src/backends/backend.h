@@ -38,6 +38,9 @@ class CompiledModel {
   virtual size_t arena_bytes() const = 0;
   // Which kernel runs each node (e.g. "ref:conv2d_u8"), for profiles and logs.
   virtual std::vector<std::string> kernel_names() const = 0;
+  // The graph this model runs: after the backend's passes, so its nodes are
+  // the ones kernel_names() and run_profiled() number.
+  virtual const Graph& graph() const = 0;
   // How the numbers are really computed, e.g. "fp32", "int8", "bf16",
   // "fp16-storage/fp32-compute" (reports show this beside the precision).
   virtual std::string precision_mode() const = 0;

@@ -238,6 +238,39 @@ TEST_F(CliTest, ExportErrors) {
   EXPECT_FALSE(fs::exists(dir_ / "bn_out.onnx"));
 }
 
+// The profile's rows are the nodes the backend ran: after its passes fused
+// each Relu into its convolution, no row may still say Relu, and each
+// convolution row keeps its own node's name.
+TEST_F(CliTest, OpProfileNamesTheNodesThatRan) {
+  using namespace onnx_test;
+  ModelProto m = new_model();
+  add_input(m, "x", {1, 8, 6, 6});
+  add_init(m, "w0", {8, 8, 1, 1}, random_values(64, 1));
+  add_init(m, "w1", {8, 8, 1, 1}, random_values(64, 2));
+  add_node(m, "Relu", {"x"}, {"x_relu"}, "relu_in");
+  add_node(m, "Conv", {"x_relu", "w0"}, {"c0"}, "conv0");
+  add_node(m, "Relu", {"c0"}, {"r0"}, "relu0");
+  add_node(m, "Conv", {"r0", "w1"}, {"c1"}, "conv1");
+  add_node(m, "Relu", {"c1"}, {"y"}, "relu1");
+  add_output(m, "y");
+  const fs::path src = write("chain.onnx", m.SerializeAsString());
+  const fs::path json = dir_ / "profile.json";
+  CliResult r = run("bench -q --threads 1 --iterations 2 --warmup 0 --op-profile --model " +
+                    src.string() + " --json " + json.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(json));
+  int convs = 0;
+  for (const auto& row : j["op_profile"]) {
+    const std::string op = row["op"], name = row["name"];
+    if (op == "Conv2D") {
+      EXPECT_TRUE(name == "conv0" || name == "conv1") << name << " ran by " << row["kernel"];
+      ++convs;
+    }
+    EXPECT_FALSE(op == "Relu" && name != "relu_in") << name << " ran by " << row["kernel"];
+  }
+  EXPECT_EQ(convs, 2) << r.out;
+}
+
 // Issue 5's bad ONNX input, each at the command line: one line, its exit code.
 TEST_F(CliTest, BadOnnxModels) {
   using namespace onnx_test;

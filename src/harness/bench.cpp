@@ -80,7 +80,7 @@ BenchResult bench_session(Session& s, const BenchOptions& opt, BenchResult r) {
   r.p99_ms = percentile(ms, 99);
 
   if (opt.op_profile) {
-    const Graph& g = s.graph();
+    const Graph& g = s.compiled().graph();  // the nodes the backend runs, after its passes
     // Per node, every run's time: the median and the minimum resist a busy
     // machine better than the mean.
     std::vector<std::vector<double>> per_node(g.nodes.size());

@@ -32,6 +32,7 @@ class CpuModel final : public CompiledModel {
                     std::vector<NodeTiming>& timings) override;
   size_t arena_bytes() const override { return arena_bytes_; }
   std::vector<std::string> kernel_names() const override { return kernel_names_; }
+  const Graph& graph() const override { return *graph_; }
   std::string precision_mode() const override { return precision_mode_; }
   void set_precision_mode(std::string mode) { precision_mode_ = std::move(mode); }
 

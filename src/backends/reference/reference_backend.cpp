@@ -77,6 +77,7 @@ class ReferenceModel final : public CompiledModel {
   size_t arena_bytes() const override { return arena_bytes_; }
 
   std::string precision_mode() const override { return native_precision(graph_); }
+  const Graph& graph() const override { return graph_; }
   std::vector<std::string> kernel_names() const override {
     std::vector<std::string> names;
     names.reserve(nodes_.size());
