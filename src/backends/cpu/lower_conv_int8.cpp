@@ -149,18 +149,24 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
 
   // int8 weights for oneDNN and the correction factor d.
   const int32_t wzp = -q.params.filter_offset, xzp = -q.params.input_offset;
-  const auto raw = [&](int64_t i) {
-    return u8 ? static_cast<int32_t>(w.const_span<uint8_t>()[i])
-              : static_cast<int32_t>(w.const_span<int8_t>()[i]);
-  };
+  // The raw weights as int32, once (millions of them: no per-element calls).
+  const int64_t w_count = w.elements();
+  std::vector<int32_t> raw(static_cast<size_t>(w_count));
+  if (u8) {
+    const uint8_t* p = w.const_span<uint8_t>().data();
+    for (int64_t i = 0; i < w_count; ++i) raw[i] = p[i];
+  } else {
+    const int8_t* p = w.const_span<int8_t>().data();
+    for (int64_t i = 0; i < w_count; ++i) raw[i] = p[i];
+  }
   bool fits = true;
-  for (int64_t i = 0; i < w.elements(); ++i) fits &= raw(i) - wzp >= -128 && raw(i) - wzp <= 127;
+  for (int64_t i = 0; i < w_count; ++i) fits &= raw[i] - wzp >= -128 && raw[i] - wzp <= 127;
   const int32_t d = fits ? 0 : (u8 ? 128 - wzp : -wzp);
   plan.d = d;
   std::vector<int8_t>& wq = plan.wq;
-  wq.resize(static_cast<size_t>(w.elements()));
-  for (int64_t i = 0; i < w.elements(); ++i)
-    wq[i] = static_cast<int8_t>(fits ? raw(i) - wzp : (u8 ? raw(i) - 128 : raw(i)));
+  wq.resize(static_cast<size_t>(w_count));
+  for (int64_t i = 0; i < w_count; ++i)
+    wq[i] = static_cast<int8_t>(fits ? raw[i] - wzp : (u8 ? raw[i] - 128 : raw[i]));
 
   auto data = std::make_shared<Int8ConvData>();
   plan.data = data;

@@ -4,7 +4,9 @@
 // its folded float value, so that a weighted operator reading it keeps them too; the
 // fold_qdq pass then turns DequantizeLinear -> operator -> QuantizeLinear into the
 // quantized operator.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "importers/onnx/onnx_context.h"
 
@@ -86,15 +88,45 @@ void quantize_linear(NodeCtx& c) {
 }
 
 // Integer constant -> float, as DequantizeLinear computes it: (q - zero_point) * scale.
+// Typed loops over runs of one channel: a model's weights are millions of
+// values, and this runs at every load.
+template <typename T>
+void dequantize_values(const std::byte* src, size_t count, size_t inner, const QuantParams& q,
+                       float* out) {
+  const size_t channels = q.per_channel() ? q.scales.size() : 1;
+  const size_t run = q.per_channel() ? inner : count;
+  for (size_t start = 0, i = 0; start < count; start += run, ++i) {
+    const size_t ch = i % channels;
+    const int64_t zp = q.zero_point(ch);
+    const float scale = q.scale(ch);
+    const size_t end = std::min(count, start + run);
+    for (size_t k = start; k < end; ++k) {
+      T v;
+      std::memcpy(&v, src + k * sizeof(T), sizeof(T));  // external data may be unaligned
+      out[k] = static_cast<float>(static_cast<int64_t>(v) - zp) * scale;
+    }
+  }
+}
+
 OnnxTensorData dequantize_const(const OnnxTensorData& d, const QuantParams& q) {
-  const std::vector<int64_t> v = d.as_ints();
-  int64_t inner = 1;
+  size_t inner = 1;
   if (q.per_channel())
-    for (size_t k = static_cast<size_t>(q.axis) + 1; k < d.shape.size(); ++k) inner *= d.shape[k];
-  std::vector<float> f(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    const size_t ch = q.per_channel() ? (i / static_cast<size_t>(inner)) % q.scales.size() : 0;
-    f[i] = static_cast<float>(v[i] - q.zero_point(ch)) * q.scale(ch);
+    for (size_t k = static_cast<size_t>(q.axis) + 1; k < d.shape.size(); ++k)
+      inner *= static_cast<size_t>(d.shape[k]);
+  const auto count = static_cast<size_t>(d.elements());
+  std::vector<float> f(count);
+  const std::byte* src = d.data.ptr;
+  switch (d.elem_type) {
+    case TP::UINT8: dequantize_values<uint8_t>(src, count, inner, q, f.data()); break;
+    case TP::INT8: dequantize_values<int8_t>(src, count, inner, q, f.data()); break;
+    case TP::INT32: dequantize_values<int32_t>(src, count, inner, q, f.data()); break;
+    default: {
+      const std::vector<int64_t> v = d.as_ints();
+      for (size_t i = 0; i < v.size(); ++i) {
+        const size_t ch = q.per_channel() ? (i / inner) % q.scales.size() : 0;
+        f[i] = static_cast<float>(v[i] - q.zero_point(ch)) * q.scale(ch);
+      }
+    }
   }
   OnnxTensorData out;
   out.name = d.name;
