@@ -542,6 +542,12 @@ TEST_F(CliTest, PtqOfADequantizedModel) {
                                  " --calib " + (dir_ / "calib").string());
   ASSERT_EQ(q.code, 0) << q.err;
   EXPECT_NE(q.out.find("SQNR"), std::string::npos) << q.out;
+  CliResult bc =
+      run_env(env, "quantize -q --dequantize --threads 1 --method mse --bias-correction " +
+                       m.string() + " --calib " + (dir_ / "calib").string());
+  ASSERT_EQ(bc.code, 0) << bc.err;
+  EXPECT_NE(bc.out.find("int8 PTQ (mse"), std::string::npos) << bc.out;
+  EXPECT_NE(bc.out.find("bias correction: "), std::string::npos) << bc.out;
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ struct QuantizeArgs {
   bool dequantize = false;  // start from the float equivalent of a quantized model
 };
 
-const std::vector<std::string> kMethods = {"minmax", "percentile", "entropy"};
+const std::vector<std::string> kMethods = {"minmax", "percentile", "entropy", "mse"};
 
 void run_quantize(QuantizeArgs& a) {
   // Fail on an unwritable output before minutes of calibration.
@@ -59,10 +59,12 @@ void add_ptq_flags(CLI::App& sub, PtqOptions& o) {
   sub.add_option("--ptq-count", o.calib_count,
                  "Calibration images: the first N by name (default 100)")
       ->check(CLI::Range(1, 1000000));
-  sub.add_option("--ptq-method", o.method, "minmax | percentile | entropy (default entropy)")
+  sub.add_option("--ptq-method", o.method, "minmax | percentile | entropy | mse (default entropy)")
       ->check(CLI::IsMember(kMethods));
   sub.add_option("--ptq-keep-float", o.keep_float, "Keep the K layers with the worst SQNR in float")
       ->check(CLI::Range(0, 1000000));
+  sub.add_flag("--ptq-bias-correction", o.bias_correction,
+               "Shift each layer's int32 bias by its mean output error on the calibration images");
 }
 
 void add_quantize(CLI::App& app) {
@@ -74,7 +76,8 @@ void add_quantize(CLI::App& app) {
   sub->add_option("--calib-count", a->ptq.calib_count,
                   "Use the first N images, sorted by name (default 100)")
       ->check(CLI::Range(1, 1000000));
-  sub->add_option("--method", a->ptq.method, "minmax | percentile | entropy (default entropy)")
+  sub->add_option("--method", a->ptq.method,
+                  "minmax | percentile | entropy | mse (default entropy)")
       ->check(CLI::IsMember(kMethods));
   sub->add_option("--percentile", a->ptq.percentile, "Percentile for --method percentile (99.99)")
       ->check(CLI::Range(50.0, 100.0));
@@ -83,6 +86,9 @@ void add_quantize(CLI::App& app) {
   sub->add_option("--keep-float", a->ptq.keep_float,
                   "Keep the K layers with the worst SQNR in float (mixed precision)")
       ->check(CLI::Range(0, 1000000));
+  sub->add_flag("--bias-correction", a->ptq.bias_correction,
+                "Shift each layer's int32 bias by its mean output error on the calibration images "
+                "(empirical bias correction, layer by layer)");
   sub->add_flag("--dequantize", a->dequantize,
                 "Quantize the float equivalent of a quantized model (weights dequantized first)");
   sub->add_option("--preprocess", a->ptq.preprocess,

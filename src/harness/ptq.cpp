@@ -13,6 +13,7 @@
 #include "importers/import_model.h"
 #include "models/zoo.h"
 #include "passes/pass_manager.h"
+#include "passes/quantize/bias_correction.h"
 #include "passes/quantize/calib_cache.h"
 #include "passes/quantize/calibrate.h"
 #include "passes/quantize/quantize_graph.h"
@@ -135,7 +136,17 @@ PtqResult post_training_quantize(const Graph& float_graph, const std::string& sh
 
   pq::QuantizeOptions qo;
   qo.per_channel = opt.per_channel;
-  pq::QuantizeResult q = pq::quantize_graph(g, ranges, qo);
+  r.bias_correction = opt.bias_correction;
+  auto quantize = [&] {
+    pq::QuantizeResult q = pq::quantize_graph(g, ranges, qo);
+    if (opt.bias_correction) {
+      if (!opt.quiet)
+        fmt::print(stderr, "bias correction over {} images, layer by layer ...\n", inputs.size());
+      r.bias_corrected_layers = pq::correct_biases(g, q, inputs, {opt.backend, threads});
+    }
+    return q;
+  };
+  pq::QuantizeResult q = quantize();
   if (opt.sensitivity || opt.keep_float > 0) {
     if (!opt.quiet) fmt::print(stderr, "per-layer SQNR over {} images ...\n", inputs.size());
     r.sensitivity = pq::layer_sqnr(g, q, inputs, {opt.backend, threads});
@@ -149,7 +160,7 @@ PtqResult post_training_quantize(const Graph& float_graph, const std::string& sh
       qo.keep_float.insert(layer.node);
       r.kept_float.push_back(layer.node);
     }
-    q = pq::quantize_graph(g, ranges, qo);
+    q = quantize();
   }
   r.quantized_nodes = q.layers.size();
   r.float_nodes = q.float_nodes;
@@ -171,6 +182,10 @@ std::string ptq_text(const PtqResult& r, size_t sqnr_rows) {
     for (const auto& f : r.float_nodes) s += ' ' + pq::display_name(f);
   }
   s += "\n";
+  if (r.bias_correction)
+    s +=
+        fmt::format("bias correction: {} layers' int32 biases shifted by their mean output error\n",
+                    r.bias_corrected_layers);
   if (!r.kept_float.empty()) {
     s += "kept in float (worst SQNR):";
     for (const auto& f : r.kept_float) s += ' ' + pq::display_name(f);
@@ -198,6 +213,8 @@ nlohmann::json ptq_json(const PtqResult& r) {
           {"quantized_nodes", r.quantized_nodes},
           {"float_nodes", r.float_nodes},
           {"kept_float", r.kept_float},
+          {"bias_correction", r.bias_correction},
+          {"bias_corrected_layers", r.bias_corrected_layers},
           {"sensitivity", pq::sqnr_json(r.sensitivity)}};
 }
 

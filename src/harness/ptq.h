@@ -2,7 +2,8 @@
 // function behind `edgebench quantize` and `run`/`bench --ptq`.
 //   calibration images (the first N of a folder, sorted by name)
 //   -> the model's preprocessing -> calibrate (or the cached ranges)
-//   -> quantize_graph -> optional per-layer SQNR and --keep-float K.
+//   -> quantize_graph -> optional bias correction -> optional per-layer SQNR
+//   and --keep-float K.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -20,12 +21,13 @@ struct PtqOptions {
   std::string method = "entropy";
   double percentile = 99.99;
   bool per_channel = true;
-  int keep_float = 0;           // keep the K layers with the worst SQNR in float
-  bool sensitivity = false;     // compute the SQNR table (always when keep_float > 0)
-  std::string preprocess;       // empty: from the model
-  std::string backend = "cpu";  // runs calibration and sensitivity
-  int threads = 0;              // 0: all cores
-  std::string cache_dir;        // empty: passes::quantize::default_cache_dir()
+  int keep_float = 0;            // keep the K layers with the worst SQNR in float
+  bool bias_correction = false;  // empirical bias correction on the calibration images
+  bool sensitivity = false;      // compute the SQNR table (always when keep_float > 0)
+  std::string preprocess;        // empty: from the model
+  std::string backend = "cpu";   // runs calibration and sensitivity
+  int threads = 0;               // 0: all cores
+  std::string cache_dir;         // empty: passes::quantize::default_cache_dir()
   bool use_cache = true;
   bool quiet = false;
 };
@@ -39,6 +41,8 @@ struct PtqResult {
   bool cache_hit = false;
   std::string cache_file;
   size_t quantized_nodes = 0;
+  bool bias_correction = false;
+  int bias_corrected_layers = 0;                         // layers whose int32 bias changed
   std::vector<std::string> float_nodes;                  // left in float (no int8 kernel or kept)
   std::vector<std::string> kept_float;                   // kept in float by keep_float
   std::vector<passes::quantize::LayerSqnr> sensitivity;  // worst first; before keep_float

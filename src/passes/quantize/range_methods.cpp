@@ -12,8 +12,9 @@ CalibMethod parse_calib_method(const std::string& name) {
   if (name == "minmax") return CalibMethod::kMinMax;
   if (name == "percentile") return CalibMethod::kPercentile;
   if (name == "entropy") return CalibMethod::kEntropy;
+  if (name == "mse") return CalibMethod::kMse;
   fail(ErrorCode::kUsage, "--method",
-       "unknown calibration method '" + name + "' (minmax, percentile or entropy)");
+       "unknown calibration method '" + name + "' (minmax, percentile, entropy or mse)");
 }
 
 std::string calib_method_name(CalibMethod m) {
@@ -21,6 +22,7 @@ std::string calib_method_name(CalibMethod m) {
     case CalibMethod::kMinMax: return "minmax";
     case CalibMethod::kPercentile: return "percentile";
     case CalibMethod::kEntropy: return "entropy";
+    case CalibMethod::kMse: return "mse";
   }
   return "?";
 }
@@ -148,6 +150,36 @@ int entropy_bins(const std::vector<uint64_t>& hist, int levels) {
   return best;
 }
 
+int mse_bins(const std::vector<uint64_t>& hist, double steps) {
+  const int size = static_cast<int>(hist.size());
+  // In units of one bin's width; bin k's values are taken at its centre k + 1/2.
+  // Sums over the bins above i of n, n c and n c^2 give the clipping error
+  // sum n (c - i)^2 in O(1) per candidate.
+  std::vector<double> n(static_cast<size_t>(size) + 1, 0.0), nc(n), ncc(n);
+  for (int k = size - 1; k >= 0; --k) {
+    const double cnt = static_cast<double>(hist[static_cast<size_t>(k)]);
+    const double c = k + 0.5;
+    n[static_cast<size_t>(k)] = n[static_cast<size_t>(k) + 1] + cnt;
+    nc[static_cast<size_t>(k)] = nc[static_cast<size_t>(k) + 1] + cnt * c;
+    ncc[static_cast<size_t>(k)] = ncc[static_cast<size_t>(k) + 1] + cnt * c * c;
+  }
+  if (n[0] == 0) return size;
+  int best = size;
+  double best_err = std::numeric_limits<double>::infinity();
+  for (int i = 1; i <= size; ++i) {
+    const size_t u = static_cast<size_t>(i);
+    const double step = i / steps;
+    const double inside = (n[0] - n[u]) * step * step / 12.0;
+    const double clipped = ncc[u] - 2.0 * i * nc[u] + static_cast<double>(i) * i * n[u];
+    const double err = inside + clipped;
+    if (err < best_err) {  // strict: ties keep the smaller threshold
+      best_err = err;
+      best = i;
+    }
+  }
+  return best;
+}
+
 RealRange choose_range(const TensorObserver& o, CalibMethod m, double percentile) {
   RealRange r{o.min(), o.max()};
   if (m != CalibMethod::kMinMax && !o.histogram().empty() && o.bound() > 0) {
@@ -156,8 +188,10 @@ RealRange choose_range(const TensorObserver& o, CalibMethod m, double percentile
       std::vector<uint64_t> all = o.histogram();  // a percentile of every value, zeros too
       all[0] += o.zeros();
       bins = percentile_bins(all, percentile);
-    } else {
+    } else if (m == CalibMethod::kEntropy) {
       bins = entropy_bins(o.histogram(), o.non_negative() ? 256 : 128);
+    } else {
+      bins = mse_bins(o.histogram(), o.non_negative() ? 255.0 : 127.5);
     }
     const float threshold = o.bound() * static_cast<float>(bins) / TensorObserver::kBins;
     r.min = std::max(r.min, -threshold);

@@ -15,7 +15,7 @@
 
 namespace edgebench::passes::quantize {
 
-enum class CalibMethod { kMinMax, kPercentile, kEntropy };
+enum class CalibMethod { kMinMax, kPercentile, kEntropy, kMse };
 
 CalibMethod parse_calib_method(const std::string& name);  // throws Error(kUsage)
 std::string calib_method_name(CalibMethod m);
@@ -61,6 +61,14 @@ int percentile_bins(const std::vector<uint64_t>& hist, double percent);
 // minimizing KL(P || Q), P = the first i bins with the rest folded into bin
 // i-1, Q = P quantized to `levels` levels and expanded back.
 int entropy_bins(const std::vector<uint64_t>& hist, int levels);
+
+// The number of bins i (1 <= i <= size) whose upper edge, as the clipping
+// threshold T, minimizes the expected squared quantization error of the
+// histogram's values (bin centres) with `steps` equal steps over [0, T]:
+// (T / steps)^2 / 12 for a value inside (uniform rounding noise), (x - T)^2 for
+// a value clipped. `steps` is 255 for a non-negative tensor on [0, T], 127.5
+// for a signed one on [-T, T] (|x| histogram, 255 steps over 2T).
+int mse_bins(const std::vector<uint64_t>& hist, double steps);
 
 // The real range the method picks for this tensor (always containing 0, as
 // TFLite's zero point must be exactly representable).
