@@ -11,11 +11,11 @@ namespace {
 // the weights' rows need not start on a 64-byte boundary.
 typedef float V16 __attribute__((vector_size(64), aligned(4), may_alias));
 
-inline float lane_sum(V16 v) {
-  float s = 0;
-  for (int i = 0; i < 16; ++i) s += v[i];
-  return s;
-}
+// A macro, not a function: a vector argument to a function without the
+// clone's target attribute changes the ABI (clang rejects it).
+#define EB_LANE_SUM(v)                                                                   \
+  ((v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7] + (v)[8] + (v)[9] + \
+   (v)[10] + (v)[11] + (v)[12] + (v)[13] + (v)[14] + (v)[15])
 
 }  // namespace
 
@@ -40,7 +40,7 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
       s2 += *reinterpret_cast<const V16*>(w2 + i) * x;
       s3 += *reinterpret_cast<const V16*>(w3 + i) * x;
     }
-    float d0 = lane_sum(s0), d1 = lane_sum(s1), d2 = lane_sum(s2), d3 = lane_sum(s3);
+    float d0 = EB_LANE_SUM(s0), d1 = EB_LANE_SUM(s1), d2 = EB_LANE_SUM(s2), d3 = EB_LANE_SUM(s3);
     for (int64_t i = k16; i < k; ++i) {
       d0 += w0[i] * a.x[i];
       d1 += w1[i] * a.x[i];
@@ -57,10 +57,12 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
     V16 s0 = {};
     for (int64_t i = 0; i < k16; i += 16)
       s0 += *reinterpret_cast<const V16*>(w0 + i) * *reinterpret_cast<const V16*>(a.x + i);
-    float d0 = lane_sum(s0);
+    float d0 = EB_LANE_SUM(s0);
     for (int64_t i = k16; i < k; ++i) d0 += w0[i] * a.x[i];
     finish(o, d0);
   }
 }
+
+#undef EB_LANE_SUM
 
 }  // namespace edgebench::cpu

@@ -65,58 +65,81 @@ inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n, const uint8_t
 // input bytes in (fy, fx, ic) order. Bytes written past a row's end are
 // overwritten by the next row or land in the padding. With `sums`, also each
 // row's byte sum times d: the window sums of the zero-point correction (taps
-// outside the image are 0 here, as there).
+// outside the image are 0 here, as there). Goes one output row at a time: the
+// filter rows' source pointers are found once per output row, and pixels whose
+// window lies inside the image horizontally copy whole filter rows (adjacent
+// bytes in NHWC) without per-tap checks.
+constexpr int kMaxFilterRows = 16;
 void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64_t r1,
             int32_t* sums, int32_t d, bool signed_x) {
   const int8::Geometry& g = c.geo;
   const int64_t row_bytes = static_cast<int64_t>(g.filter_w) * g.in_c;
+  const int64_t window_bytes = row_bytes * g.filter_h;
   const uint8_t* x_end = x + static_cast<int64_t>(g.batch) * g.in_h * g.in_w * g.in_c;
   const bool small = row_bytes <= 16;
-  // The pixel's coordinates, stepped rather than divided out per pixel.
-  int ox = static_cast<int>(r0 % g.out_w);
-  int oy = static_cast<int>(r0 / g.out_w % g.out_h);
-  int b = static_cast<int>(r0 / (static_cast<int64_t>(g.out_h) * g.out_w));
-  for (int64_t p = r0; p < r1; ++p) {
-    uint8_t* const row = out + (p - r0) * c.k_bytes;
-    uint8_t* dst = row;
-    const int ix0 = ox * g.stride_w - g.pad_left;
-    const bool columns_inside = g.dilation_w == 1 && ix0 >= 0 && ix0 + g.filter_w <= g.in_w;
-    for (int fy = 0; fy < g.filter_h; ++fy, dst += row_bytes) {
+  // Output columns whose filter row lies inside the image: [in_lo, in_hi).
+  int in_lo = g.out_w, in_hi = g.out_w;
+  if (g.dilation_w == 1 && g.filter_h <= kMaxFilterRows) {
+    in_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
+    const int last = g.in_w - g.filter_w + g.pad_left;  // ox * stride_w must not exceed it
+    in_hi = last < 0 ? 0 : std::min(g.out_w, last / g.stride_w + 1);
+    if (in_hi < in_lo) in_hi = in_lo;
+  }
+  const uint8_t* srcs[kMaxFilterRows];
+  for (int64_t p = r0; p < r1;) {
+    const int64_t out_row = p / g.out_w;  // batch * out_h + oy
+    const int b = static_cast<int>(out_row / g.out_h), oy = static_cast<int>(out_row % g.out_h);
+    const int ox_begin = static_cast<int>(p % g.out_w);
+    const int ox_end = static_cast<int>(std::min<int64_t>(g.out_w, ox_begin + (r1 - p)));
+    const uint8_t* image_row = x + static_cast<int64_t>(b) * g.in_h * g.in_w * g.in_c;
+    for (int fy = 0; fy < g.filter_h && fy < kMaxFilterRows; ++fy) {
       const int iy = oy * g.stride_h - g.pad_top + fy * g.dilation_h;
-      if (iy < 0 || iy >= g.in_h) {
-        std::memset(dst, 0, static_cast<size_t>(row_bytes));
-        continue;
-      }
-      const uint8_t* src = x + ((static_cast<int64_t>(b) * g.in_h + iy) * g.in_w) * g.in_c;
-      if (columns_inside) {  // the filter row's pixels are adjacent in NHWC
-        const uint8_t* from = src + static_cast<int64_t>(ix0) * g.in_c;
-        if (small)
-          copy_small(dst, from, static_cast<size_t>(row_bytes), x_end);
-        else
-          std::memcpy(dst, from, static_cast<size_t>(row_bytes));
-        continue;
-      }
-      for (int fx = 0; fx < g.filter_w; ++fx) {
-        const int ix = ix0 + fx * g.dilation_w;
-        uint8_t* dd = dst + static_cast<int64_t>(fx) * g.in_c;
-        if (ix < 0 || ix >= g.in_w)
-          std::memset(dd, 0, static_cast<size_t>(g.in_c));
-        else
-          std::memcpy(dd, src + static_cast<int64_t>(ix) * g.in_c, static_cast<size_t>(g.in_c));
-      }
+      srcs[fy] = iy < 0 || iy >= g.in_h ? nullptr
+                                        : image_row + static_cast<int64_t>(iy) * g.in_w * g.in_c;
     }
-    for (int64_t k = row_bytes * g.filter_h; k < c.k_bytes; ++k) row[k] = 0;
-    if (sums) {
-      int32_t sum = 0;
-      if (signed_x)
-        for (int64_t k = 0; k < c.k_bytes; ++k) sum += static_cast<int8_t>(row[k]);
-      else
-        for (int64_t k = 0; k < c.k_bytes; ++k) sum += row[k];
-      sums[p - r0] = static_cast<int32_t>(static_cast<uint32_t>(sum) * static_cast<uint32_t>(d));
-    }
-    if (++ox == g.out_w) {
-      ox = 0;
-      if (++oy == g.out_h) oy = 0, ++b;
+    for (int ox = ox_begin; ox < ox_end; ++ox, ++p) {
+      uint8_t* const row = out + (p - r0) * c.k_bytes;
+      const int ix0 = ox * g.stride_w - g.pad_left;
+      if (ox >= in_lo && ox < in_hi) {
+        const int64_t offset = static_cast<int64_t>(ix0) * g.in_c;
+        uint8_t* dst = row;
+        for (int fy = 0; fy < g.filter_h; ++fy, dst += row_bytes) {
+          if (!srcs[fy])
+            std::memset(dst, 0, static_cast<size_t>(row_bytes));
+          else if (small)
+            copy_small(dst, srcs[fy] + offset, static_cast<size_t>(row_bytes), x_end);
+          else
+            std::memcpy(dst, srcs[fy] + offset, static_cast<size_t>(row_bytes));
+        }
+      } else {
+        uint8_t* dst = row;
+        for (int fy = 0; fy < g.filter_h; ++fy, dst += row_bytes) {
+          const int iy = oy * g.stride_h - g.pad_top + fy * g.dilation_h;
+          if (iy < 0 || iy >= g.in_h) {
+            std::memset(dst, 0, static_cast<size_t>(row_bytes));
+            continue;
+          }
+          const uint8_t* src = image_row + static_cast<int64_t>(iy) * g.in_w * g.in_c;
+          for (int fx = 0; fx < g.filter_w; ++fx) {
+            const int ix = ix0 + fx * g.dilation_w;
+            uint8_t* dd = dst + static_cast<int64_t>(fx) * g.in_c;
+            if (ix < 0 || ix >= g.in_w)
+              std::memset(dd, 0, static_cast<size_t>(g.in_c));
+            else
+              std::memcpy(dd, src + static_cast<int64_t>(ix) * g.in_c,
+                          static_cast<size_t>(g.in_c));
+          }
+        }
+      }
+      for (int64_t k = window_bytes; k < c.k_bytes; ++k) row[k] = 0;
+      if (sums) {
+        int32_t sum = 0;
+        if (signed_x)
+          for (int64_t k = 0; k < c.k_bytes; ++k) sum += static_cast<int8_t>(row[k]);
+        else
+          for (int64_t k = 0; k < c.k_bytes; ++k) sum += row[k];
+        sums[p - r0] = static_cast<int32_t>(static_cast<uint32_t>(sum) * static_cast<uint32_t>(d));
+      }
     }
   }
 }
