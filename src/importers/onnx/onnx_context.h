@@ -48,6 +48,9 @@ struct QuantConst {
   QuantParams quant;  // axis in ONNX order
 };
 
+// Integer constant -> float, as DequantizeLinear computes it: (q - zero_point) * scale.
+OnnxTensorData dequantize_const(const OnnxTensorData& d, const QuantParams& q);
+
 struct Value {
   std::string name;
   int32_t elem_type = 0;                   // onnx::TensorProto_DataType
@@ -59,6 +62,10 @@ struct Value {
   int ir[2] = {-1, -1};                    // IR tensors holding it, indexed by Layout
   Layout native = Layout::kOnnx;           // the layout its producer wrote
   std::optional<QuantConst> dq;            // set when `constant` is a dequantized constant
+  // `constant` holds only the shape until a reader needs the float values
+  // (Importer::constant computes them then): weights that stay quantized
+  // (weight_tensor) never do, and a model's weights are millions of values.
+  bool dequantize_pending = false;
 
   size_t rank() const { return shape.size(); }
 };
@@ -81,6 +88,10 @@ class Importer {
   // The value's contents when constant (initializer, Constant node, folded); decodes
   // lazily. nullptr for a run-time value, including a graph input with a known value.
   const OnnxTensorData* constant(Value& v);
+  // The same, except that a dequantized constant's float values may be
+  // missing (Value::dequantize_pending): for readers of the shape and of
+  // weight_tensor, which keeps such constants quantized.
+  const OnnxTensorData* constant_shape(Value& v);
   // The IR tensor holding `v` in `want` (4-D values only for kNhwc), creating the graph
   // input, materializing the constant or inserting the transpose on first request.
   int ir_tensor(Value& v, Layout want);
@@ -179,6 +190,8 @@ class NodeCtx {
   Value& float_in(size_t i) const;
   // The input's contents, which must be known at import time (kUnsupported otherwise).
   const OnnxTensorData& const_in(size_t i, const std::string& what) const;
+  // const_in through Importer::constant_shape (weights for weight_tensor).
+  const OnnxTensorData& weight_in(size_t i, const std::string& what) const;
   std::vector<int64_t> const_ints(size_t i, const std::string& what) const;
   float const_scalar(size_t i, const std::string& what) const;
 

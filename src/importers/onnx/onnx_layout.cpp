@@ -118,6 +118,15 @@ Value& Importer::value(const std::string& name) {
 }
 
 const OnnxTensorData* Importer::constant(Value& v) {
+  if (v.dequantize_pending) {
+    v.dequantize_pending = false;
+    v.constant = dequantize_const(v.dq->q, v.dq->quant);
+    v.constant->name = v.name;
+  }
+  return constant_shape(v);
+}
+
+const OnnxTensorData* Importer::constant_shape(Value& v) {
   if (v.proto) {
     onnx::TensorProto* p = v.proto;
     v.proto = nullptr;  // decoding moves the bytes out: never twice

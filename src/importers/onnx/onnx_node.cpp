@@ -103,6 +103,12 @@ const OnnxTensorData& NodeCtx::const_in(size_t i, const std::string& what) const
   unsupported(what + " (input '" + v.name + "') must be a constant");
 }
 
+const OnnxTensorData& NodeCtx::weight_in(size_t i, const std::string& what) const {
+  Value& v = in(i);
+  if (const OnnxTensorData* c = im.constant_shape(v)) return *c;
+  return const_in(i, what);
+}
+
 std::vector<int64_t> NodeCtx::const_ints(size_t i, const std::string& what) const {
   const OnnxTensorData& c = const_in(i, what);
   if (c.elem_type != onnx::TensorProto::INT64 && c.elem_type != onnx::TensorProto::INT32)

@@ -76,8 +76,11 @@ void need_4d(NodeCtx& c, const Value& x, const char* what) {
                   " on 4-D NCHW input is supported)");
 }
 
-const OnnxTensorData& float_const(NodeCtx& c, size_t i, const std::string& what) {
-  const OnnxTensorData& t = c.const_in(i, what);
+// A float constant input. `weights`: for weight_tensor, which keeps a
+// dequantized constant quantized: its float values are not computed.
+const OnnxTensorData& float_const(NodeCtx& c, size_t i, const std::string& what,
+                                  bool weights = false) {
+  const OnnxTensorData& t = weights ? c.weight_in(i, what) : c.const_in(i, what);
   if (t.elem_type != TP::FLOAT)
     c.unsupported(what + " of element type " + onnx_elem_name(t.elem_type) + " is not supported");
   return t;
@@ -85,7 +88,7 @@ const OnnxTensorData& float_const(NodeCtx& c, size_t i, const std::string& what)
 
 int bias_tensor(NodeCtx& c, size_t i, int64_t n) {
   if (!c.has_input(i)) return -1;
-  const OnnxTensorData& b = float_const(c, i, "bias");
+  const OnnxTensorData& b = float_const(c, i, "bias", /*weights=*/true);
   if (b.elements() != n)
     c.bad("bias has " + std::to_string(b.elements()) + " values, expected " + std::to_string(n));
   OnnxTensorData flat = b;
@@ -139,7 +142,7 @@ namespace {
 
 void conv(NodeCtx& c) {
   Value& x = c.float_in(0);
-  const OnnxTensorData& w = float_const(c, 1, "weights");
+  const OnnxTensorData& w = float_const(c, 1, "weights", /*weights=*/true);
   ConvPlan p = plan_conv(c, x, w.shape);
   const std::string wname = c.in(1).name;
   int filter = c.im.weight_tensor(c.in(1), w, p.filter_perm,
@@ -312,7 +315,7 @@ void gemm(NodeCtx& c) {
   if (a.rank() != 2) c.bad("A of shape " + shape_str(a.shape) + " is not 2-D");
   const bool trans_a = c.attr_int("transA", 0) != 0, trans_b = c.attr_int("transB", 0) != 0;
   const float alpha = c.attr_float("alpha", 1.0f), beta = c.attr_float("beta", 1.0f);
-  const OnnxTensorData& b = float_const(c, 1, "B (weights)");
+  const OnnxTensorData& b = float_const(c, 1, "B (weights)", /*weights=*/alpha == 1.0f);
   if (b.shape.size() != 2) c.bad("B of shape " + shape_str(b.shape) + " is not 2-D");
   const int64_t m = a.shape[trans_a ? 1 : 0], k = a.shape[trans_a ? 0 : 1];
   const int64_t n = b.shape[trans_b ? 0 : 1];
@@ -338,9 +341,11 @@ void gemm(NodeCtx& c) {
     Value& cv = c.float_in(2);
     if (!broadcast_shapes(cv.shape, {m, n}) || broadcast_shapes(cv.shape, {m, n}) != Shape{m, n})
       c.bad("C of shape " + shape_str(cv.shape) + " does not broadcast to " + shape_str({m, n}));
-    const OnnxTensorData* cc = c.im.constant(cv);
+    const bool dq_bias = cv.dq && beta == 1.0f;  // kept quantized: no float values needed
+    const OnnxTensorData* cc = dq_bias ? c.im.constant_shape(cv) : c.im.constant(cv);
     const int64_t rows = cv.rank() == 2 ? cv.shape[0] : 1;
-    if (cc && cv.dq && beta == 1.0f && cc->elements() == n) {  // a dequantized bias vector
+    if (cc && dq_bias && cc->elements() != n) cc = c.im.constant(cv);  // the general forms below
+    if (cc && dq_bias && cc->elements() == n) {  // a dequantized bias vector
       OnnxTensorData flat = *cc;
       flat.shape = {n};
       bias = c.im.weight_tensor(cv, flat, {0}, cv.name + ":bias");
@@ -374,7 +379,8 @@ void gemm(NodeCtx& c) {
 // A [..., K] x B [K, N] (constant) -> FullyConnected keeping A's leading dimensions.
 void matmul(NodeCtx& c) {
   Value& a = c.float_in(0);
-  const OnnxTensorData& b = float_const(c, 1, "right operand (weights)");
+  const OnnxTensorData& b =
+      float_const(c, 1, "right operand (weights)", /*weights=*/c.in(1).rank() == 2);
   if (b.shape.empty() || b.shape.size() > 2)
     c.unsupported("right operand of shape " + shape_str(b.shape) + " (only 1-D or 2-D weights)");
   if (a.rank() == 0) c.bad("scalar left operand");

@@ -19,6 +19,57 @@ DType quant_dtype(NodeCtx& c, int32_t elem_type, const std::string& what) {
                 " (only uint8 and int8 are supported)");
 }
 
+// Integer constant -> float, as DequantizeLinear computes it: (q - zero_point) * scale.
+// Typed loops over runs of one channel: a model's weights are millions of
+// values, and this runs at every load.
+namespace {
+template <typename T>
+void dequantize_values(const std::byte* src, size_t count, size_t inner, const QuantParams& q,
+                       float* out) {
+  const size_t channels = q.per_channel() ? q.scales.size() : 1;
+  const size_t run = q.per_channel() ? inner : count;
+  for (size_t start = 0, i = 0; start < count; start += run, ++i) {
+    const size_t ch = i % channels;
+    const int64_t zp = q.zero_point(ch);
+    const float scale = q.scale(ch);
+    const size_t end = std::min(count, start + run);
+    for (size_t k = start; k < end; ++k) {
+      T v;
+      std::memcpy(&v, src + k * sizeof(T), sizeof(T));  // external data may be unaligned
+      out[k] = static_cast<float>(static_cast<int64_t>(v) - zp) * scale;
+    }
+  }
+}
+}  // namespace
+
+OnnxTensorData dequantize_const(const OnnxTensorData& d, const QuantParams& q) {
+  size_t inner = 1;
+  if (q.per_channel())
+    for (size_t k = static_cast<size_t>(q.axis) + 1; k < d.shape.size(); ++k)
+      inner *= static_cast<size_t>(d.shape[k]);
+  const auto count = static_cast<size_t>(d.elements());
+  std::vector<float> f(count);
+  const std::byte* src = d.data.ptr;
+  switch (d.elem_type) {
+    case onnx::TensorProto::UINT8: dequantize_values<uint8_t>(src, count, inner, q, f.data()); break;
+    case onnx::TensorProto::INT8: dequantize_values<int8_t>(src, count, inner, q, f.data()); break;
+    case onnx::TensorProto::INT32: dequantize_values<int32_t>(src, count, inner, q, f.data()); break;
+    default: {
+      const std::vector<int64_t> v = d.as_ints();
+      for (size_t i = 0; i < v.size(); ++i) {
+        const size_t ch = q.per_channel() ? (i / inner) % q.scales.size() : 0;
+        f[i] = static_cast<float>(v[i] - q.zero_point(ch)) * q.scale(ch);
+      }
+    }
+  }
+  OnnxTensorData out;
+  out.name = d.name;
+  out.elem_type = onnx::TensorProto::FLOAT;
+  out.shape = d.shape;
+  out.data = make_owned_const(f);
+  return out;
+}
+
 namespace {
 
 using TP = onnx::TensorProto;
@@ -87,55 +138,6 @@ void quantize_linear(NodeCtx& c) {
   c.im.define(c.out_name(), et, x.shape, y, l);
 }
 
-// Integer constant -> float, as DequantizeLinear computes it: (q - zero_point) * scale.
-// Typed loops over runs of one channel: a model's weights are millions of
-// values, and this runs at every load.
-template <typename T>
-void dequantize_values(const std::byte* src, size_t count, size_t inner, const QuantParams& q,
-                       float* out) {
-  const size_t channels = q.per_channel() ? q.scales.size() : 1;
-  const size_t run = q.per_channel() ? inner : count;
-  for (size_t start = 0, i = 0; start < count; start += run, ++i) {
-    const size_t ch = i % channels;
-    const int64_t zp = q.zero_point(ch);
-    const float scale = q.scale(ch);
-    const size_t end = std::min(count, start + run);
-    for (size_t k = start; k < end; ++k) {
-      T v;
-      std::memcpy(&v, src + k * sizeof(T), sizeof(T));  // external data may be unaligned
-      out[k] = static_cast<float>(static_cast<int64_t>(v) - zp) * scale;
-    }
-  }
-}
-
-OnnxTensorData dequantize_const(const OnnxTensorData& d, const QuantParams& q) {
-  size_t inner = 1;
-  if (q.per_channel())
-    for (size_t k = static_cast<size_t>(q.axis) + 1; k < d.shape.size(); ++k)
-      inner *= static_cast<size_t>(d.shape[k]);
-  const auto count = static_cast<size_t>(d.elements());
-  std::vector<float> f(count);
-  const std::byte* src = d.data.ptr;
-  switch (d.elem_type) {
-    case TP::UINT8: dequantize_values<uint8_t>(src, count, inner, q, f.data()); break;
-    case TP::INT8: dequantize_values<int8_t>(src, count, inner, q, f.data()); break;
-    case TP::INT32: dequantize_values<int32_t>(src, count, inner, q, f.data()); break;
-    default: {
-      const std::vector<int64_t> v = d.as_ints();
-      for (size_t i = 0; i < v.size(); ++i) {
-        const size_t ch = q.per_channel() ? (i / inner) % q.scales.size() : 0;
-        f[i] = static_cast<float>(v[i] - q.zero_point(ch)) * q.scale(ch);
-      }
-    }
-  }
-  OnnxTensorData out;
-  out.name = d.name;
-  out.elem_type = TP::FLOAT;
-  out.shape = d.shape;
-  out.data = make_owned_const(f);
-  return out;
-}
-
 void dequantize_linear(NodeCtx& c) {
   Value& x = c.in(0);
   if (x.elem_type != TP::UINT8 && x.elem_type != TP::INT8 && x.elem_type != TP::INT32)
@@ -145,9 +147,15 @@ void dequantize_linear(NodeCtx& c) {
     c.bad("zero point type differs from the input's");
   QuantParams q = read_quant(c, 1, 2, x.shape, c.attr_int("axis", 1), "x");
   if (const OnnxTensorData* k = c.im.constant(x)) {  // weights: fold, keep the integers
+    // The float values only when a reader needs them (Value::dequantize_pending).
+    OnnxTensorData shape_only;
+    shape_only.name = k->name;
+    shape_only.elem_type = TP::FLOAT;
+    shape_only.shape = k->shape;
     QuantConst qc{*k, q};
-    Value& y = c.im.define_const(c.out_name(), dequantize_const(*k, q));
+    Value& y = c.im.define_const(c.out_name(), std::move(shape_only));
     y.dq = std::move(qc);
+    y.dequantize_pending = true;
     return;
   }
   if (x.elem_type == TP::INT32) c.unsupported("int32 run-time input (only constant biases)");
