@@ -74,14 +74,20 @@ TEST(RangeMethods, EntropyKeepsAUniformRange) {
   EXPECT_LE(r.max, 4.f);
 }
 
-TEST(RangeMethods, EntropyCutsALongTail) {
-  // Gaussian bulk (sigma 1) plus a few far outliers at 50: quantizing up to
-  // 50 would leave the bulk a handful of levels, so KL picks a much smaller T.
-  std::mt19937 rng(2);
+// 200000 draws of N(0, 1) and five outliers at `outlier`.
+std::vector<float> gaussian_with_outliers(unsigned seed, float outlier) {
+  std::mt19937 rng(seed);
   std::normal_distribution<float> d(0.f, 1.f);
   std::vector<float> x(200000);
   for (float& v : x) v = d(rng);
-  for (int i = 0; i < 5; ++i) x.push_back(50.f);
+  for (int i = 0; i < 5; ++i) x.push_back(outlier);
+  return x;
+}
+
+TEST(RangeMethods, EntropyCutsALongTail) {
+  // Gaussian bulk (sigma 1) plus a few far outliers at 50: quantizing up to
+  // 50 would leave the bulk a handful of levels, so KL picks a much smaller T.
+  const std::vector<float> x = gaussian_with_outliers(2, 50.f);
   const RealRange r = choose_range(observe(x), CalibMethod::kEntropy);
   EXPECT_GT(r.max, 2.5f);
   EXPECT_LT(r.max, 25.f);
@@ -156,12 +162,7 @@ TEST(RangeMethods, MseKeepsLargeOutliersThatCostMoreClipped) {
   // Unlike entropy, MSE weighs an outlier by its squared distance: five values
   // at 40 among 200000 N(0, 1) cost more clipped (5 * 36^2) than the rounding
   // noise they add, so the range stays wide.
-  std::mt19937 rng(6);
-  std::normal_distribution<float> d(0.f, 1.f);
-  std::vector<float> x(200000);
-  for (float& v : x) v = d(rng);
-  for (int i = 0; i < 5; ++i) x.push_back(40.f);
-  EXPECT_GT(choose_range(observe(x), CalibMethod::kMse).max, 30.f);
+  EXPECT_GT(choose_range(observe(gaussian_with_outliers(6, 40.f)), CalibMethod::kMse).max, 30.f);
 }
 
 TEST(RangeMethods, MseKeepsAUniformRangeAndIgnoresReluZeros) {
