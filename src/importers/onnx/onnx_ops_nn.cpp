@@ -341,11 +341,11 @@ void gemm(NodeCtx& c) {
     Value& cv = c.float_in(2);
     if (!broadcast_shapes(cv.shape, {m, n}) || broadcast_shapes(cv.shape, {m, n}) != Shape{m, n})
       c.bad("C of shape " + shape_str(cv.shape) + " does not broadcast to " + shape_str({m, n}));
-    const bool dq_bias = cv.dq && beta == 1.0f;  // kept quantized: no float values needed
+    // A dequantized bias vector stays quantized: no float values needed.
+    const bool dq_bias = cv.dq && beta == 1.0f && shape_elements(cv.shape) == n;
     const OnnxTensorData* cc = dq_bias ? c.im.constant_shape(cv) : c.im.constant(cv);
     const int64_t rows = cv.rank() == 2 ? cv.shape[0] : 1;
-    if (cc && dq_bias && cc->elements() != n) cc = c.im.constant(cv);  // the general forms below
-    if (cc && dq_bias && cc->elements() == n) {  // a dequantized bias vector
+    if (cc && dq_bias) {
       OnnxTensorData flat = *cc;
       flat.shape = {n};
       bias = c.im.weight_tensor(cv, flat, {0}, cv.name + ":bias");

@@ -51,16 +51,16 @@ OnnxTensorData dequantize_const(const OnnxTensorData& d, const QuantParams& q) {
   std::vector<float> f(count);
   const std::byte* src = d.data.ptr;
   switch (d.elem_type) {
-    case onnx::TensorProto::UINT8: dequantize_values<uint8_t>(src, count, inner, q, f.data()); break;
+    case onnx::TensorProto::UINT8:
+      dequantize_values<uint8_t>(src, count, inner, q, f.data());
+      break;
     case onnx::TensorProto::INT8: dequantize_values<int8_t>(src, count, inner, q, f.data()); break;
-    case onnx::TensorProto::INT32: dequantize_values<int32_t>(src, count, inner, q, f.data()); break;
-    default: {
-      const std::vector<int64_t> v = d.as_ints();
-      for (size_t i = 0; i < v.size(); ++i) {
-        const size_t ch = q.per_channel() ? (i / inner) % q.scales.size() : 0;
-        f[i] = static_cast<float>(v[i] - q.zero_point(ch)) * q.scale(ch);
-      }
-    }
+    case onnx::TensorProto::INT32:
+      dequantize_values<int32_t>(src, count, inner, q, f.data());
+      break;
+    default:  // DequantizeLinear admits only these three
+      fail(ErrorCode::kInternal, d.name,
+           "dequantizing element type " + onnx_elem_name(d.elem_type));
   }
   OnnxTensorData out;
   out.name = d.name;
