@@ -13,7 +13,7 @@ typedef float V16 __attribute__((vector_size(64), aligned(4), may_alias));
 
 // A macro, not a function: a vector argument to a function without the
 // clone's target attribute changes the ABI (clang rejects it).
-#define EB_LANE_SUM(v)                                                                   \
+#define EB_LANE_SUM(v)                                                                       \
   ((v)[0] + (v)[1] + (v)[2] + (v)[3] + (v)[4] + (v)[5] + (v)[6] + (v)[7] + (v)[8] + (v)[9] + \
    (v)[10] + (v)[11] + (v)[12] + (v)[13] + (v)[14] + (v)[15])
 

@@ -86,10 +86,11 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   EB_ROW_ACC(3);
   EB_ROW_ACC(4);
   EB_ROW_ACC(5);
-  EB_INIT(0)
-  EB_INIT(1)
-  EB_INIT(2)
-  EB_INIT(3) EB_INIT(4) EB_INIT(5) const uint8_t* a = g.a + (row - g.a_first_row) * g.lda;
+  // The macros are statements without semicolons: laid out by hand.
+  // clang-format off
+  EB_INIT(0) EB_INIT(1) EB_INIT(2) EB_INIT(3) EB_INIT(4) EB_INIT(5);
+  // clang-format on
+  const uint8_t* a = g.a + (row - g.a_first_row) * g.lda;
   const __m512i flip = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
   for (int k = 0; k < g.k_groups; ++k, b += kNv * 64) {
     const __m512i w0 = _mm512_loadu_si512(b);
@@ -124,14 +125,14 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
     const __m512i unpack = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     EB_STORE64(0) EB_STORE64(1) EB_STORE64(2) EB_STORE64(3) EB_STORE64(4) EB_STORE64(5) return;
   }
-  EB_STORE(0, 0)
-  EB_STORE(0, 1)
-  EB_STORE(0, 2)
-  EB_STORE(0, 3)
-  EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3) EB_STORE(2, 0) EB_STORE(2, 1)
-      EB_STORE(2, 2) EB_STORE(2, 3) EB_STORE(3, 0) EB_STORE(3, 1) EB_STORE(3, 2) EB_STORE(3, 3)
-          EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3) EB_STORE(5, 0) EB_STORE(5, 1)
-              EB_STORE(5, 2) EB_STORE(5, 3)
+  // clang-format off
+  EB_STORE(0, 0) EB_STORE(0, 1) EB_STORE(0, 2) EB_STORE(0, 3)
+  EB_STORE(1, 0) EB_STORE(1, 1) EB_STORE(1, 2) EB_STORE(1, 3)
+  EB_STORE(2, 0) EB_STORE(2, 1) EB_STORE(2, 2) EB_STORE(2, 3)
+  EB_STORE(3, 0) EB_STORE(3, 1) EB_STORE(3, 2) EB_STORE(3, 3)
+  EB_STORE(4, 0) EB_STORE(4, 1) EB_STORE(4, 2) EB_STORE(4, 3)
+  EB_STORE(5, 0) EB_STORE(5, 1) EB_STORE(5, 2) EB_STORE(5, 3)
+  // clang-format on
 }
 #undef EB_ROW_ACC
 #undef EB_INIT

@@ -3,7 +3,8 @@
 // and channel tails, K not a multiple of 4, uint8 and int8 activations,
 // per-row corrections, both requantization forms (fused where every shift
 // allows it, the general one with left shifts and zero shifts), full, narrow
-// and ReLU-like activation ranges, row ranges split and channel blocks split. Skipped without AVX512-VNNI.
+// and ReLU-like activation ranges, row ranges split and channel blocks split. Skipped without
+// AVX512-VNNI.
 #include "backends/cpu/int8_gemm.h"
 
 #include <gtest/gtest.h>

@@ -40,9 +40,9 @@ struct Part {
 struct GemmConv {
   int8::Geometry geo;
   bool im2col = false;
-  int64_t k_bytes = 0;     // K padded to a multiple of 4
+  int64_t k_bytes = 0;      // K padded to a multiple of 4
   std::vector<Part> parts;  // a multiple of `workers` where the work allows
-  int64_t max_rows = 0;    // the most rows of any part (im2col buffer size)
+  int64_t max_rows = 0;     // the most rows of any part (im2col buffer size)
   int workers = 1;
   std::vector<int8_t> packed;
   std::shared_ptr<Int8ConvData> data;
@@ -94,8 +94,8 @@ void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64
     const uint8_t* image_row = x + static_cast<int64_t>(b) * g.in_h * g.in_w * g.in_c;
     for (int fy = 0; fy < g.filter_h && fy < kMaxFilterRows; ++fy) {
       const int iy = oy * g.stride_h - g.pad_top + fy * g.dilation_h;
-      srcs[fy] = iy < 0 || iy >= g.in_h ? nullptr
-                                        : image_row + static_cast<int64_t>(iy) * g.in_w * g.in_c;
+      srcs[fy] =
+          iy < 0 || iy >= g.in_h ? nullptr : image_row + static_cast<int64_t>(iy) * g.in_w * g.in_c;
     }
     for (int ox = ox_begin; ox < ox_end; ++ox, ++p) {
       uint8_t* const row = out + (p - r0) * c.k_bytes;
@@ -126,8 +126,7 @@ void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64
             if (ix < 0 || ix >= g.in_w)
               std::memset(dd, 0, static_cast<size_t>(g.in_c));
             else
-              std::memcpy(dd, src + static_cast<int64_t>(ix) * g.in_c,
-                          static_cast<size_t>(g.in_c));
+              std::memcpy(dd, src + static_cast<int64_t>(ix) * g.in_c, static_cast<size_t>(g.in_c));
           }
         }
       }

@@ -39,19 +39,22 @@ Graph quantized_conv(const QConv& c, bool u8, unsigned seed) {
                    ref::testing::per_tensor(0.01f, 131));
     wscale.assign(wscale.size(), 0.01f);
   } else {
-    for (size_t i = 0; i < wscale.size(); ++i) wscale[i] = 0.004f + 0.001f * static_cast<float>(i % 7);
+    for (size_t i = 0; i < wscale.size(); ++i)
+      wscale[i] = 0.004f + 0.001f * static_cast<float>(i % 7);
     w = b.constant(t, {c.cout, c.kh, c.kw, c.cin}, random_values<int8_t>(count, -127, 127, seed),
                    ref::testing::per_channel(wscale, 0));
   }
   std::vector<float> bscale(wscale.size());
   for (size_t i = 0; i < bscale.size(); ++i) bscale[i] = xs * wscale[i];
-  const int bias = b.constant(DType::kI32, {c.cout},
-                              random_values<int32_t>(static_cast<size_t>(c.cout), -3000, 3000, seed + 1),
-                              ref::testing::per_channel(bscale, 0));
-  const int y = b.tensor(t,
-                         {1, out_dim(c.h, c.kh, c.stride, c.dilation, c.pad.top, c.pad.bottom),
-                          out_dim(c.w, c.kw, c.stride, c.dilation, c.pad.left, c.pad.right), c.cout},
-                         ref::testing::per_tensor(ys, u8 ? 100 : 7));
+  const int bias =
+      b.constant(DType::kI32, {c.cout},
+                 random_values<int32_t>(static_cast<size_t>(c.cout), -3000, 3000, seed + 1),
+                 ref::testing::per_channel(bscale, 0));
+  const int y =
+      b.tensor(t,
+               {1, out_dim(c.h, c.kh, c.stride, c.dilation, c.pad.top, c.pad.bottom),
+                out_dim(c.w, c.kw, c.stride, c.dilation, c.pad.left, c.pad.right), c.cout},
+               ref::testing::per_tensor(ys, u8 ? 100 : 7));
   Conv2DAttrs a;
   a.stride_h = a.stride_w = c.stride;
   a.dilation_h = a.dilation_w = c.dilation;
@@ -64,13 +67,13 @@ Graph quantized_conv(const QConv& c, bool u8, unsigned seed) {
 TEST(LowerConvInt8Gemm, AwkwardGeometriesMatchTheReferenceExactly) {
   const std::vector<QConv> cases = {
       {15, 17, 3, 32, 3, 3, 2, 1, {1, 1, 1, 1}, ActivationKind::kRelu6},  // first layer
-      {9, 10, 5, 70, 3, 3, 1, 1, {1, 1, 1, 1}},                          // in_c 5, 70 out
+      {9, 10, 5, 70, 3, 3, 1, 1, {1, 1, 1, 1}},                           // in_c 5, 70 out
       {9, 11, 8, 20, 1, 7, 1, 1, {0, 3, 0, 3}, ActivationKind::kRelu},    // 1x7
-      {11, 9, 8, 20, 7, 1, 1, 1, {3, 0, 3, 0}},                          // 7x1
+      {11, 9, 8, 20, 7, 1, 1, 1, {3, 0, 3, 0}},                           // 7x1
       {10, 10, 12, 16, 3, 3, 1, 2, {2, 2, 2, 2}},                         // dilation 2
       {12, 13, 16, 24, 5, 5, 2, 1, {1, 2, 2, 1}},                         // asymmetric padding
-      {7, 7, 6, 17, 1, 1, 1, 1, {0, 0, 0, 0}},                           // 1x1, in_c 6: im2col
-      {7, 7, 16, 130, 1, 1, 1, 1, {0, 0, 0, 0}},                         // channel-block split
+      {7, 7, 6, 17, 1, 1, 1, 1, {0, 0, 0, 0}},                            // 1x1, in_c 6: im2col
+      {7, 7, 16, 130, 1, 1, 1, 1, {0, 0, 0, 0}},                          // channel-block split
       {5, 4, 64, 200, 1, 1, 1, 1, {0, 0, 0, 0}, ActivationKind::kRelu},   // 20 rows, 4 blocks
   };
   unsigned seed = 11;

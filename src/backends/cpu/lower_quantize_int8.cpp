@@ -34,7 +34,8 @@ const Node* channels_last_reader(const Lowering& L, const Node& n) {
   if (L.readers(n.outputs[0]) != 1 || g.tensor(n.outputs[0]).shape.size() != 4) return nullptr;
   for (const Node& r : g.nodes)
     if (!r.inputs.empty() && r.inputs[0] == n.outputs[0])
-      return r.op == OpType::kTranspose && r.attr<TransposeAttrs>().perm == std::vector<int>{0, 2, 3, 1}
+      return r.op == OpType::kTranspose &&
+                     r.attr<TransposeAttrs>().perm == std::vector<int>{0, 2, 3, 1}
                  ? &r
                  : nullptr;
   return nullptr;
@@ -77,8 +78,8 @@ void emit_quantize_to_nhwc(Lowering& L, const Node& n, const Node& transpose) {
   const int8::Kernels& k = int8::int8_kernels();
   const bool u8 = y.dtype == DType::kU8;
   const int threads = plane * channels >= int8::kMinParallelElements ? L.threads() : 1;
-  Step& s = L.add_step(std::string("cpu:quantize_f32_") + (u8 ? "u8_" : "i8_") + k.isa +
-                       " (to NHWC)");
+  Step& s =
+      L.add_step(std::string("cpu:quantize_f32_") + (u8 ? "u8_" : "i8_") + k.isa + " (to NHWC)");
   s.uses = {in, planes, out};
   s.make_fn = [=, &k](const BufferPtrs& ptrs) -> std::function<void()> {
     int8::QuantizeArgs a = args;

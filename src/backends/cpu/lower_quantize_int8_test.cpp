@@ -46,9 +46,9 @@ TEST(LowerQuantizeInt8, QuantizeThenTransposeToNhwcIsOneStep) {
               << model->kernel_names()[0] << " | " << model->kernel_names()[1];
           const auto got = testing::run_backend(g, "cpu", in, threads);
           for (size_t i = 0; i < want.size(); ++i)
-            EXPECT_EQ(got[i], want[i]) << s.n << "x" << s.c << "x" << s.h << "x" << s.w
-                                       << (u8 ? " uint8" : " int8") << ", output " << i << ", "
-                                       << threads << " threads";
+            EXPECT_EQ(got[i], want[i])
+                << s.n << "x" << s.c << "x" << s.h << "x" << s.w << (u8 ? " uint8" : " int8")
+                << ", output " << i << ", " << threads << " threads";
         }
       }
 }

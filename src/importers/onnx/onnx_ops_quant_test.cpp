@@ -34,14 +34,16 @@ ModelProto model(bool quantized) {
   ModelProto m = new_model(13);
   add_input(m, "x", {1, 4, 5, 5});
   std::vector<int8_t> wq(4 * 4 * 3 * 3);
-  for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  for (size_t i = 0; i < wq.size(); ++i)
+    wq[i] = static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
   const std::vector<float> ws = {0.01f, 0.02f, 0.005f, 0.03f};
   std::vector<int32_t> bq = {100, -250, 7, 3000};
   std::vector<uint8_t> cq = {3, 250, 128, 77};
   const float cs = 0.04f;
   const uint8_t czp = 128;
   std::vector<int8_t> gq(10 * 36);
-  for (size_t i = 0; i < gq.size(); ++i) gq[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 200) - 100);
+  for (size_t i = 0; i < gq.size(); ++i)
+    gq[i] = static_cast<int8_t>(static_cast<int>(i * 53 % 200) - 100);
   const float gs = 0.015f;
   if (quantized) {
     add_int_init<int8_t>(m, "wq", {4, 4, 3, 3}, wq, TensorProto::INT8);
