@@ -139,6 +139,15 @@ inline int32_t multiply_by_quantized_multiplier_greater_than_one(int32_t x, int3
   return saturating_rounding_doubling_high_mul(wrapping_shl(x, left_shift), multiplier);
 }
 
+// ONNX's requantization (QLinearConv, QLinearMatMul; Graph::requantization
+// kFloat): float(acc) * scale in float, rounded half to even (the default
+// rounding mode, as cvtps2dq rounds), limited to [-2^31, 2^30] so that adding
+// a zero point cannot overflow (the callers then clamp to 8 bits).
+inline int32_t requantize_float(int32_t acc, float scale) {
+  const float v = std::clamp(static_cast<float>(acc) * scale, -2147483648.0f, 1073741824.0f);
+  return static_cast<int32_t>(std::nearbyint(v));
+}
+
 // ---------------------------------------------------------------------------
 // Quantizing real values and activation ranges.
 

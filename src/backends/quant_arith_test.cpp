@@ -117,6 +117,20 @@ TEST(QuantArith, MultiplyByQuantizedMultiplierGreaterThanOne) {
   EXPECT_EQ(multiply_by_quantized_multiplier_greater_than_one(-10, 1717986918, 3), -64);
 }
 
+TEST(QuantArith, RequantizeFloat) {
+  // ONNX's requantization rounds half to even, unlike the fixed-point form.
+  EXPECT_EQ(requantize_float(5, 0.5f), 2);    // 2.5
+  EXPECT_EQ(requantize_float(7, 0.5f), 4);    // 3.5
+  EXPECT_EQ(requantize_float(-5, 0.5f), -2);  // -2.5
+  EXPECT_EQ(multiply_by_quantized_multiplier(5, quantize_multiplier(0.5)), 3);
+  EXPECT_EQ(requantize_float(1000, 0.0123f), 12);  // 12.3
+  EXPECT_EQ(requantize_float(-1000, 0.0123f), -12);
+  // Far beyond int32 either way: limited, so that a zero point can be added.
+  EXPECT_EQ(requantize_float(kMax, 1000.0f), 1 << 30);
+  EXPECT_EQ(requantize_float(kMin, 1000.0f), kMin);
+  EXPECT_EQ(requantize_float(kMax, 1.0f), 1 << 30);
+}
+
 TEST(QuantArith, QuantizeReal) {
   EXPECT_EQ(quantize_real(0.375f, 0.25f, 0), 2);    // 1.5 -> 2
   EXPECT_EQ(quantize_real(-0.375f, 0.25f, 0), -2);  // half away from zero

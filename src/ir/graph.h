@@ -18,9 +18,24 @@ struct Node {
   Attrs attrs;
 
   template <typename A>
-  const A& attr() const { return std::get<A>(attrs); }
+  const A& attr() const {
+    return std::get<A>(attrs);
+  }
   template <typename A>
-  A& attr() { return std::get<A>(attrs); }
+  A& attr() {
+    return std::get<A>(attrs);
+  }
+};
+
+// How quantized convolutions (Conv2D, DepthwiseConv2D, FullyConnected) rescale
+// their int32 accumulators to the output's scale.
+enum class Requantization : uint8_t {
+  // TFLite: a Q0.31 multiplier and a shift, double rounding (quant_arith.h);
+  // bit-exact with TFLite's kernels.
+  kFixedPoint,
+  // ONNX (QLinearConv, QLinearMatMul, QDQ): float(acc) * (x_scale * w_scale /
+  // y_scale) in float, rounded half to even.
+  kFloat,
 };
 
 struct Graph {
@@ -28,9 +43,10 @@ struct Graph {
   std::vector<Node> nodes;  // topological order (checked by verify())
   std::vector<int> inputs;
   std::vector<int> outputs;
-  std::string source;                          // model file path, for messages
-  std::string format;                          // "tflite", "onnx", "builtin"
+  std::string source;                           // model file path, for messages
+  std::string format;                           // "tflite", "onnx", "builtin"
   std::map<std::string, std::string> metadata;  // e.g. "preprocess" -> "inception"
+  Requantization requantization = Requantization::kFixedPoint;
 
   int add_tensor(Tensor t) {
     tensors.push_back(std::move(t));

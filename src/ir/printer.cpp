@@ -35,8 +35,10 @@ std::string attrs_str(const Node& n) {
           o << " stride=" << a.stride_h << "x" << a.stride_w << " dilation=" << a.dilation_h << "x"
             << a.dilation_w << " pad=" << a.pad.top << "," << a.pad.left << "," << a.pad.bottom
             << "," << a.pad.right;
-          if (n.op == OpType::kConv2D) o << " groups=" << a.groups;
-          else o << " multiplier=" << a.depth_multiplier;
+          if (n.op == OpType::kConv2D)
+            o << " groups=" << a.groups;
+          else
+            o << " multiplier=" << a.depth_multiplier;
           o << act_str(a.act);
         } else if constexpr (std::is_same_v<A, Pool2DAttrs>) {
           o << " filter=" << a.filter_h << "x" << a.filter_w << " stride=" << a.stride_h << "x"
@@ -75,7 +77,8 @@ std::string attrs_str(const Node& n) {
 
 std::string print_ir(const Graph& g) {
   std::ostringstream o;
-  o << "graph '" << g.source << "' (" << g.format << ")\n";
+  o << "graph '" << g.source << "' (" << g.format
+    << (g.requantization == Requantization::kFloat ? ", float requantization" : "") << ")\n";
   for (int id : g.inputs) o << "  input  " << tensor_str(g, id) << "\n";
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];

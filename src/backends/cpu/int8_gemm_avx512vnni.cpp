@@ -1,6 +1,6 @@
 // The int8 GEMM of int8_gemm.h on AVX512-VNNI: tiles of up to 6 rows x 64
 // channels held in 24 zmm accumulators, one vpdpbusd per (row, 16 channels,
-// 4 k), then TFLite's requantization (int8_requant_avx512.h) straight from the
+// 4 k), then the requantization (int8_requant_avx512.h) straight from the
 // registers. This file must include nothing but intrinsics and headers that
 // only declare (see int8_kernels.h why).
 #include "backends/cpu/int8_gemm.h"
@@ -22,6 +22,11 @@ namespace edgebench::cpu::int8 {
 namespace {
 
 constexpr int kRows = 6;  // rows per tile: 6 x 4 accumulators + 4 weights + 1 broadcast
+
+// The epilogue's requantization: TFLite's in full (multiply_by_quantized_multiplier),
+// TFLite's fused form (requant_fused, where GemmArgs::fused is set), or ONNX's
+// float one (Requant::scale).
+enum class Rq { kFixed, kFused, kFloat };
 
 inline int32_t load4(const uint8_t* p) {
   int32_t v;
@@ -77,7 +82,7 @@ inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
     const __m512i bytes = kSignedC ? _mm512_packs_epi16(h01, h23) : _mm512_packus_epi16(h01, h23); \
     _mm512_storeu_si512(g.c + (row + r) * g.n + c0, _mm512_permutexvar_epi32(unpack, bytes));      \
   }
-template <int kMr, int kNv, bool kSignedA, bool kSignedC, bool kFused>
+template <int kMr, int kNv, bool kSignedA, bool kSignedC, Rq kRq>
 void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   const __m512i zero = _mm512_setzero_si512();
   EB_ROW_ACC(0);
@@ -110,13 +115,16 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   const auto finish = [&](__m512i s, int v) __attribute__((always_inline)) {
     const int c = c0 + v * 16;
     __m512i y;
-    if constexpr (kFused) {
+    if constexpr (kRq == Rq::kFused) {
       const __m512i m = _mm512_loadu_si512(g.q.multiplier + c);
       const __m512i m_odd = _mm512_loadu_si512(g.q.multiplier + c + 1);
       y = relu ? requant_fused<true>(s, m, m_odd, g.fused + c * 2)
                : requant_fused<false>(s, m, m_odd, g.fused + c * 2);
-    } else
+    } else if constexpr (kRq == Rq::kFloat) {
+      y = _mm512_add_epi32(requantize_float(s, _mm512_loadu_ps(g.q.scale + c)), zp);
+    } else {
       y = _mm512_add_epi32(multiply_by_quantized_multiplier(s, load_q(g.q, c)), zp);
+    }
     return clamp ? _mm512_min_epi32(_mm512_max_epi32(y, lo), hi) : y;
   };
   if (kNv == 4 && c0 + 64 <= g.n) {
@@ -140,23 +148,22 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
 #undef EB_STORE
 #undef EB_STORE64
 
-template <int kNv, bool kSignedA, bool kSignedC, bool kFused>
+template <int kNv, bool kSignedA, bool kSignedC, Rq kRq>
 void rows(const GemmArgs& g, int64_t row, int64_t end, int c0, const int8_t* b) {
-  for (; row + kRows <= end; row += kRows)
-    tile<kRows, kNv, kSignedA, kSignedC, kFused>(g, row, c0, b);
+  for (; row + kRows <= end; row += kRows) tile<kRows, kNv, kSignedA, kSignedC, kRq>(g, row, c0, b);
   switch (end - row) {
-    case 5: return tile<5, kNv, kSignedA, kSignedC, kFused>(g, row, c0, b);
-    case 4: return tile<4, kNv, kSignedA, kSignedC, kFused>(g, row, c0, b);
-    case 3: return tile<3, kNv, kSignedA, kSignedC, kFused>(g, row, c0, b);
-    case 2: return tile<2, kNv, kSignedA, kSignedC, kFused>(g, row, c0, b);
-    case 1: return tile<1, kNv, kSignedA, kSignedC, kFused>(g, row, c0, b);
+    case 5: return tile<5, kNv, kSignedA, kSignedC, kRq>(g, row, c0, b);
+    case 4: return tile<4, kNv, kSignedA, kSignedC, kRq>(g, row, c0, b);
+    case 3: return tile<3, kNv, kSignedA, kSignedC, kRq>(g, row, c0, b);
+    case 2: return tile<2, kNv, kSignedA, kSignedC, kRq>(g, row, c0, b);
+    case 1: return tile<1, kNv, kSignedA, kSignedC, kRq>(g, row, c0, b);
     default: return;
   }
 }
 
 // Rows in bands whose A slice stays in L1 while every channel block passes
 // over it; the packed weights (at most a few hundred KiB) stay in L2.
-template <bool kSignedA, bool kSignedC, bool kFused>
+template <bool kSignedA, bool kSignedC, Rq kRq>
 void gemm(const GemmArgs& g, int64_t row_begin, int64_t row_end) {
   const int64_t band_bytes = 16 << 10;
   int64_t band = band_bytes / (g.k_groups * 4 > 0 ? g.k_groups * 4 : 1);
@@ -168,10 +175,10 @@ void gemm(const GemmArgs& g, int64_t row_begin, int64_t row_end) {
     for (int c0 = g.col_begin; c0 < c_end; c0 += kGemmBlock) {
       const int8_t* b = g.b + (c0 / kGemmBlock) * block_bytes;
       switch ((g.n - c0 >= kGemmBlock ? kGemmBlock : g.n - c0 + 15) / 16) {
-        case 4: rows<4, kSignedA, kSignedC, kFused>(g, r0, r1, c0, b); break;
-        case 3: rows<3, kSignedA, kSignedC, kFused>(g, r0, r1, c0, b); break;
-        case 2: rows<2, kSignedA, kSignedC, kFused>(g, r0, r1, c0, b); break;
-        default: rows<1, kSignedA, kSignedC, kFused>(g, r0, r1, c0, b); break;
+        case 4: rows<4, kSignedA, kSignedC, kRq>(g, r0, r1, c0, b); break;
+        case 3: rows<3, kSignedA, kSignedC, kRq>(g, r0, r1, c0, b); break;
+        case 2: rows<2, kSignedA, kSignedC, kRq>(g, r0, r1, c0, b); break;
+        default: rows<1, kSignedA, kSignedC, kRq>(g, r0, r1, c0, b); break;
       }
     }
   }
@@ -179,8 +186,9 @@ void gemm(const GemmArgs& g, int64_t row_begin, int64_t row_end) {
 
 template <bool kSignedA, bool kSignedC>
 void gemm_types(const GemmArgs& g, int64_t row_begin, int64_t row_end) {
-  if (g.fused) return gemm<kSignedA, kSignedC, true>(g, row_begin, row_end);
-  gemm<kSignedA, kSignedC, false>(g, row_begin, row_end);
+  if (g.q.scale) return gemm<kSignedA, kSignedC, Rq::kFloat>(g, row_begin, row_end);
+  if (g.fused) return gemm<kSignedA, kSignedC, Rq::kFused>(g, row_begin, row_end);
+  gemm<kSignedA, kSignedC, Rq::kFixed>(g, row_begin, row_end);
 }
 
 void gemm_any(const GemmArgs& g, int64_t row_begin, int64_t row_end) {

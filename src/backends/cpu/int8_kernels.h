@@ -1,8 +1,9 @@
-// The cpu backend's own int8 kernels, with TFLite's arithmetic bit for bit:
+// The cpu backend's own int8 kernels, with the reference's arithmetic bit for
+// bit (TFLite's, or ONNX's float requantization where Requant::scale is set):
 //  - qs8/qu8 requantization epilogue: int32 accumulators (from oneDNN's int8
 //    products) plus per-channel and per-pixel correction terms, then
-//    MultiplyByQuantizedMultiplier (double rounding), + output zero point,
-//    clamped to the fused activation's range;
+//    MultiplyByQuantizedMultiplier (double rounding) or the float scale,
+//    + output zero point, clamped to the fused activation's range;
 //  - depthwise convolution (multiplier 1), NHWC, the same epilogue fused;
 //  - window sums of the input (the zero-point correction of uint8 weights);
 //  - Add of two same-shaped quantized tensors.
@@ -40,6 +41,9 @@ struct Requant {
   const int32_t* rounding_mask = nullptr;  // (1 << right_shift) - 1
   const int32_t* rounding_half = nullptr;  // rounding_mask >> 1
   bool any_left_shift = true;              // false: every left_shift is 0
+  // Float requantization (Graph::requantization kFloat): non-null, it replaces
+  // the five arrays above: quant::requantize_float(acc, scale[c]).
+  const float* scale = nullptr;
   int32_t output_zero_point = 0;
   int32_t act_min = 0, act_max = 0;
 };

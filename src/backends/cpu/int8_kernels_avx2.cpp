@@ -21,9 +21,15 @@ inline __m256i load8(const int32_t* p) {
 struct QVec {
   __m256i mult, mult_odd, lsh, rsh, mask, half;
   bool any_lsh;
+  bool is_float = false;
+  __m256 scale = _mm256_setzero_ps();
 };
 
 inline QVec load_q(const Requant& q, int c) {
+  if (q.scale) {
+    const __m256i z = _mm256_setzero_si256();
+    return {z, z, z, z, z, z, false, true, _mm256_loadu_ps(q.scale + c)};
+  }
   return {load8(q.multiplier + c),  load8(q.multiplier + c + 1), load8(q.left_shift + c),
           load8(q.right_shift + c), load8(q.rounding_mask + c),  load8(q.rounding_half + c),
           q.any_left_shift};
@@ -43,6 +49,10 @@ inline QVec broadcast_q(int32_t mult, int32_t lsh, int32_t rsh) {
 // TFLite MultiplyByQuantizedMultiplier on 8 lanes; see int8_kernels_avx512.cpp
 // for the derivation.
 inline __m256i multiply_by_quantized_multiplier(__m256i acc, const QVec& v) {
+  if (v.is_float) {  // quant::requantize_float; see int8_requant_avx512.h
+    const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), v.scale);
+    return _mm256_cvtps_epi32(_mm256_min_ps(f, _mm256_set1_ps(1073741824.0f)));
+  }
   const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
   const __m256i x = v.any_lsh ? _mm256_sllv_epi32(acc, v.lsh) : acc;
   __m256i even = _mm256_mul_epi32(x, v.mult);

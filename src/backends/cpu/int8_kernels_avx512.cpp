@@ -180,6 +180,8 @@ inline void load_quads(const int32_t* p, __mmask64 m, int32_t fill, __m512i v[4]
   v[2] = _mm512_shuffle_i32x4(t1, t3, 0x88), v[3] = _mm512_shuffle_i32x4(t1, t3, 0xDD);
 }
 
+enum class DwRq { kFused, kFusedRelu, kFloat };
+
 // Everything per vector of accumulators (kVectors of them) of a block of
 // channels: bias, kTaps tap vectors, multipliers and requant_fused()'s table,
 // in the vectors' lane order.
@@ -189,6 +191,8 @@ struct DwBlock {
   __m512i w[kTaps][kVectors];
   __m512i mult[kVectors];
   alignas(64) int64_t fused[kVectors][32];
+  __m512 scale[kVectors];  // float requantization (Requant::scale) instead of the two above
+  __m512i zp;
 };
 using PairsBlock = DwBlock<2, 5>;  // taps: (0,3) (1,4) (2,5) (6,7) (8,-), by t = 3 fy + fx
 
@@ -209,6 +213,13 @@ void set_up_requant(const DepthwiseArgs& a, int c, __mmask64 m, Load load,
   for (int i = 0; i < 64; ++i) ramp[i] = i;
   __m512i lanes[kVectors];  // each lane's channel, from c
   load(ramp, ~__mmask64{0}, 0, lanes);
+  k.zp = _mm512_set1_epi32(a.q.output_zero_point);
+  if (a.q.scale) {
+    __m512i bits[kVectors];
+    load(reinterpret_cast<const int32_t*>(a.q.scale) + c, m, 0, bits);
+    for (int h = 0; h < kVectors; ++h) k.scale[h] = _mm512_castsi512_ps(bits[h]);
+    return;
+  }
   load(a.q.multiplier + c, m, 0, k.mult);
   for (int h = 0; h < kVectors; ++h) {
     alignas(64) int32_t channel[16];
@@ -222,12 +233,15 @@ void set_up_requant(const DepthwiseArgs& a, int c, __mmask64 m, Load load,
   }
 }
 
-// requant_fused(): TFLite's requantization plus the zero point, not clamped;
-// kClampsNegative where the activation clamps at the zero point or above.
-template <bool kClampsNegative, int kVectors, int kTaps>
+// The requantization plus the zero point, not clamped: requant_fused()
+// (TFLite's; kFusedRelu where the activation clamps at the zero point or
+// above), or the float one.
+template <DwRq kRq, int kVectors, int kTaps>
 inline __m512i dw_requant(__m512i acc, const DwBlock<kVectors, kTaps>& k, int v) {
-  return requant_fused<kClampsNegative>(acc, k.mult[v], _mm512_srli_epi64(k.mult[v], 32),
-                                        k.fused[v]);
+  if constexpr (kRq == DwRq::kFloat)
+    return _mm512_add_epi32(requantize_float(acc, k.scale[v]), k.zp);
+  return requant_fused<kRq == DwRq::kFusedRelu>(acc, k.mult[v], _mm512_srli_epi64(k.mult[v], 32),
+                                                k.fused[v]);
 }
 
 template <bool kSigned>
@@ -304,7 +318,7 @@ bool set_up_quads(const DepthwiseArgs& a, int c, QuadsBlock& k) {
 // Vector v of quads_row's lanes over n pixels from column 0 of col, its taps
 // and parameters in registers (with the second set of taps where kExcess);
 // results in done[v] until v = 3, which stores the pixels at out.
-template <bool kSigned, int kStride, bool kRelu, bool kExcess>
+template <bool kSigned, int kStride, DwRq kRq, bool kExcess>
 [[gnu::target("avx512vnni"), gnu::always_inline]] inline void quads_vector(
     const DepthwiseArgs& a, const QuadsBlock& k, int v, const __m512i (*col)[4], int n,
     __m512i (*done)[kDwChunk], char* out, __mmask64 m) {
@@ -322,7 +336,7 @@ template <bool kSigned, int kStride, bool kRelu, bool kExcess>
       acc = _mm512_dpbusd_epi32(acc, x2, k.excess[2][v]);
     }
     x0 = kStride == 1 ? x1 : x2;
-    const __m512i r = dw_requant<kRelu>(acc, k, v);
+    const __m512i r = dw_requant<kRq>(acc, k, v);
     if (v < 3) {
       done[v][o] = r;
       continue;
@@ -340,7 +354,7 @@ template <bool kSigned, int kStride, bool kRelu, bool kExcess>
 }
 
 // One output row of channels c..c+63.
-template <bool kSigned, int kStride, bool kRelu>
+template <bool kSigned, int kStride, DwRq kRq>
 [[gnu::target("avx512vnni")]] void quads_row(const DepthwiseArgs& a, const QuadsBlock& k, int row,
                                              int c) {
   const Geometry& g = a.g;
@@ -373,9 +387,9 @@ template <bool kSigned, int kStride, bool kRelu>
     for (int v = 0; v < 4; ++v) {
       char* y = out + static_cast<int64_t>(ox0) * g.out_c;
       if (k.any_excess[v])
-        quads_vector<kSigned, kStride, kRelu, true>(a, k, v, col, n, done, y, m);
+        quads_vector<kSigned, kStride, kRq, true>(a, k, v, col, n, done, y, m);
       else
-        quads_vector<kSigned, kStride, kRelu, false>(a, k, v, col, n, done, y, m);
+        quads_vector<kSigned, kStride, kRq, false>(a, k, v, col, n, done, y, m);
     }
   }
 }
@@ -398,7 +412,7 @@ void set_up_pairs(const DepthwiseArgs& a, int c, PairsBlock& k) {
 }
 
 // One output row of channels c..c+31.
-template <bool kSigned, int kStride, bool kRelu, class Dot>
+template <bool kSigned, int kStride, DwRq kRq, class Dot>
 [[gnu::always_inline]] inline void pairs_row_body(const DepthwiseArgs& a, const PairsBlock& k,
                                                   int row, int c) {
   const Geometry& g = a.g;
@@ -448,7 +462,7 @@ template <bool kSigned, int kStride, bool kRelu, class Dot>
         } else {
           p0 = p2, q0 = q2;
         }
-        const __m512i r = dw_requant<kRelu>(acc, k, h);
+        const __m512i r = dw_requant<kRq>(acc, k, h);
         if (h == 0) {
           done[o] = r;
           continue;
@@ -464,15 +478,15 @@ template <bool kSigned, int kStride, bool kRelu, class Dot>
   }
 }
 
-template <bool kSigned, int kStride, bool kRelu>
+template <bool kSigned, int kStride, DwRq kRq>
 void pairs_row(const DepthwiseArgs& a, const PairsBlock& k, int row, int c) {
-  pairs_row_body<kSigned, kStride, kRelu, MaddDot>(a, k, row, c);
+  pairs_row_body<kSigned, kStride, kRq, MaddDot>(a, k, row, c);
 }
 
-template <bool kSigned, int kStride, bool kRelu>
+template <bool kSigned, int kStride, DwRq kRq>
 [[gnu::target("avx512vnni")]] void pairs_row_vnni(const DepthwiseArgs& a, const PairsBlock& k,
                                                   int row, int c) {
-  pairs_row_body<kSigned, kStride, kRelu, VnniDot>(a, k, row, c);
+  pairs_row_body<kSigned, kStride, kRq, VnniDot>(a, k, row, c);
 }
 
 using QuadsRow = void (*)(const DepthwiseArgs&, const QuadsBlock&, int row, int c);
@@ -495,29 +509,37 @@ struct Depthwise3x3Block {
 template <bool kSigned, int kStride, bool kVnni>
 void set_up_block(const DepthwiseArgs& a, int c, Depthwise3x3Block& b) {
   const int pad = -a.input_offset + (kSigned ? 128 : 0);  // the zero point as an unsigned byte
-  const bool relu = a.q.act_min >= a.q.output_zero_point;
+  const DwRq rq = a.q.scale                              ? DwRq::kFloat
+                  : a.q.act_min >= a.q.output_zero_point ? DwRq::kFusedRelu
+                                                         : DwRq::kFused;
   b.quads_row = nullptr;
   if (kVnni && pad >= 0 && pad <= 255 && a.g.out_c - c > 32 &&
       set_up_quads<kSigned>(a, c, b.quads)) {
-    b.quads_row = relu ? quads_row<kSigned, kStride, true> : quads_row<kSigned, kStride, false>;
+    b.quads_row = rq == DwRq::kFloat       ? quads_row<kSigned, kStride, DwRq::kFloat>
+                  : rq == DwRq::kFusedRelu ? quads_row<kSigned, kStride, DwRq::kFusedRelu>
+                                           : quads_row<kSigned, kStride, DwRq::kFused>;
     return;
   }
   for (int h = 0; h < 2 && c + 32 * h < a.g.out_c; ++h) {
     set_up_pairs<kSigned>(a, c + 32 * h, b.pairs[h]);
-    b.pairs_row[h] =
-        kVnni ? (relu ? pairs_row_vnni<kSigned, kStride, true>
-                      : pairs_row_vnni<kSigned, kStride, false>)
-              : (relu ? pairs_row<kSigned, kStride, true> : pairs_row<kSigned, kStride, false>);
+    if (kVnni)
+      b.pairs_row[h] = rq == DwRq::kFloat       ? pairs_row_vnni<kSigned, kStride, DwRq::kFloat>
+                       : rq == DwRq::kFusedRelu ? pairs_row_vnni<kSigned, kStride, DwRq::kFusedRelu>
+                                                : pairs_row_vnni<kSigned, kStride, DwRq::kFused>;
+    else
+      b.pairs_row[h] = rq == DwRq::kFloat       ? pairs_row<kSigned, kStride, DwRq::kFloat>
+                       : rq == DwRq::kFusedRelu ? pairs_row<kSigned, kStride, DwRq::kFusedRelu>
+                                                : pairs_row<kSigned, kStride, DwRq::kFused>;
   }
 }
 
 // Whether depthwise3x3 serves these arguments (its requantization is
-// requant_fused()'s).
+// requant_fused()'s or the float one).
 inline bool is_3x3(const DepthwiseArgs& a) {
   const Geometry& g = a.g;
   return g.filter_h == 3 && g.filter_w == 3 && g.dilation_h == 1 && g.dilation_w == 1 &&
          (g.stride_w == 1 || g.stride_w == 2) && a.input_offset >= -255 && a.input_offset <= 255 &&
-         a.fused;
+         (a.fused || a.q.scale);
 }
 
 // Work items: a band of output rows for 64 channels, channels inner, so that

@@ -10,6 +10,9 @@
 namespace edgebench::cpu::int8 {
 
 int32_t requantize_one(int32_t acc, const Requant& q, int c) {
+  if (q.scale)
+    return std::clamp(quant::requantize_float(acc, q.scale[c]) + q.output_zero_point, q.act_min,
+                      q.act_max);
   const int32_t shifted = quant::wrapping_shl(acc, q.left_shift[c]);
   const int32_t high = quant::saturating_rounding_doubling_high_mul(shifted, q.multiplier[c]);
   const int32_t v = quant::rounding_divide_by_pot(high, q.right_shift[c]) + q.output_zero_point;

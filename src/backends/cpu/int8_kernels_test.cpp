@@ -33,19 +33,28 @@ std::vector<const Kernels*> vector_kernels() {
 
 // Random per-channel multipliers, as quantize_multiplier stores them: real
 // values from 2^min_exp to 2^(min_exp + exps) (by default 2^-40 to 2^8).
+// With is_float, the same reals as float scales (ONNX's requantization), every
+// third one an exact power of two, so that products land on ties.
 struct RequantTables {
   std::vector<int32_t> mult;
   std::vector<int> shift;
+  std::vector<float> scale;
   RequantTable table;
-  explicit RequantTables(int channels, std::mt19937& rng, int min_exp = -40, int exps = 48) {
+  explicit RequantTables(int channels, std::mt19937& rng, int min_exp = -40, int exps = 48,
+                         bool is_float = false) {
     for (int c = 0; c < channels; ++c) {
-      const double real = std::ldexp(std::uniform_real_distribution<double>(0.5, 1.0)(rng),
-                                     static_cast<int>(rng() % exps) + min_exp);
+      const int e = static_cast<int>(rng() % exps) + min_exp;
+      const double real =
+          std::ldexp(c % 3 == 0 ? 1.0 : std::uniform_real_distribution<double>(0.5, 1.0)(rng), e);
+      if (is_float) {
+        scale.push_back(static_cast<float>(real));
+        continue;
+      }
       const auto m = quant::quantize_multiplier(real);
       mult.push_back(m.multiplier);
       shift.push_back(m.shift);
     }
-    table = RequantTable(mult, shift);
+    table = is_float ? RequantTable(scale) : RequantTable(mult, shift);
   }
   Requant requant(int32_t zp, int32_t lo, int32_t hi) const { return table.view(zp, lo, hi); }
 };
@@ -72,34 +81,49 @@ TEST(Int8Kernels, GenericRequantizeIsQuantArith) {
   }
 }
 
+TEST(Int8Kernels, GenericFloatRequantizeIsQuantArith) {
+  std::mt19937 rng(1);
+  RequantTables t(16, rng, -40, 48, /*is_float=*/true);
+  const Requant q = t.requant(-7, -128, 127);
+  for (int i = 0; i < 100000; ++i) {
+    const int c = static_cast<int>(rng() % 16);
+    const int32_t acc = random_acc(rng);
+    const int32_t want = std::clamp(quant::requantize_float(acc, t.scale[c]) - 7, -128, 127);
+    ASSERT_EQ(requantize_one(acc, q, c), want) << acc << " channel " << c;
+  }
+}
+
 TEST(Int8Kernels, RequantizeMatchesGeneric) {
   std::mt19937 rng(2);
   for (const Kernels* k : vector_kernels()) {
     for (int channels : {1, 7, 8, 15, 16, 17, 33, 96}) {
-      SCOPED_TRACE(std::string(k->isa) + ", " + std::to_string(channels) + " channels");
-      const int cpad = (channels + kChannelPad - 1) / kChannelPad * kChannelPad;
-      const int64_t pixels = 37;
-      RequantTables t(channels, rng);
-      std::vector<int32_t> acc(pixels * channels), rows(3 * cpad, 0), pix(pixels);
-      for (auto& v : acc) v = random_acc(rng);
-      for (int i = 0; i < 3 * cpad; ++i) rows[i] = static_cast<int32_t>(rng() % 20001) - 10000;
-      for (auto& v : pix) v = static_cast<int32_t>(rng() % 20001) - 10000;
-      std::vector<const int32_t*> row_of(pixels);
-      for (int64_t p = 0; p < pixels; ++p) row_of[p] = rows.data() + (p % 3) * cpad;
-      for (bool is_signed : {false, true}) {
-        EpilogueArgs a;
-        a.acc = acc.data();
-        a.pixels = pixels;
-        a.channels = channels;
-        a.channel_add = row_of.data();
-        a.pixel_add = pix.data();
-        a.q = is_signed ? t.requant(-5, -128, 100) : t.requant(120, 3, 255);
-        std::vector<uint8_t> want(pixels * channels), got(pixels * channels);
-        a.out = want.data();
-        (is_signed ? generic_kernels().requantize_s8 : generic_kernels().requantize_u8)(a);
-        a.out = got.data();
-        (is_signed ? k->requantize_s8 : k->requantize_u8)(a);
-        EXPECT_EQ(got, want) << (is_signed ? "s8" : "u8");
+      for (bool is_float : {false, true}) {
+        SCOPED_TRACE(std::string(k->isa) + ", " + std::to_string(channels) + " channels" +
+                     (is_float ? ", float requantization" : ""));
+        const int cpad = (channels + kChannelPad - 1) / kChannelPad * kChannelPad;
+        const int64_t pixels = 37;
+        RequantTables t(channels, rng, -40, 48, is_float);
+        std::vector<int32_t> acc(pixels * channels), rows(3 * cpad, 0), pix(pixels);
+        for (auto& v : acc) v = random_acc(rng);
+        for (int i = 0; i < 3 * cpad; ++i) rows[i] = static_cast<int32_t>(rng() % 20001) - 10000;
+        for (auto& v : pix) v = static_cast<int32_t>(rng() % 20001) - 10000;
+        std::vector<const int32_t*> row_of(pixels);
+        for (int64_t p = 0; p < pixels; ++p) row_of[p] = rows.data() + (p % 3) * cpad;
+        for (bool is_signed : {false, true}) {
+          EpilogueArgs a;
+          a.acc = acc.data();
+          a.pixels = pixels;
+          a.channels = channels;
+          a.channel_add = row_of.data();
+          a.pixel_add = pix.data();
+          a.q = is_signed ? t.requant(-5, -128, 100) : t.requant(120, 3, 255);
+          std::vector<uint8_t> want(pixels * channels), got(pixels * channels);
+          a.out = want.data();
+          (is_signed ? generic_kernels().requantize_s8 : generic_kernels().requantize_u8)(a);
+          a.out = got.data();
+          (is_signed ? k->requantize_s8 : k->requantize_u8)(a);
+          EXPECT_EQ(got, want) << (is_signed ? "s8" : "u8");
+        }
       }
     }
   }
@@ -204,7 +228,7 @@ TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
       geo.dilation_h = geo.dilation_w = cs.dilation, geo.pad_top = cs.pt, geo.pad_left = cs.pl;
       for (bool is_signed : {false, true}) {
         DepthwiseProblem p(geo, 0, DepthwiseProblem::kWide, is_signed ? 17 : -130,
-                           RequantTables(cs.c, rng), rng);
+                           RequantTables(cs.c, rng, -40, 48, /*is_float=*/cs.c % 2 == 1), rng);
         p.expect_generic(*k, is_signed,
                          is_signed ? p.t.requant(-128, -128, 127) : p.t.requant(0, 0, 255));
 
@@ -225,7 +249,8 @@ TEST(Int8Kernels, DepthwiseAndWindowSumsMatchGeneric) {
 }
 
 // The 3x3 kernels' paths (AVX-512: quads with and without weights beyond
-// int8, pairs; activations that clamp negatives or not; packed or not) at
+// int8, pairs; activations that clamp negatives or not; fixed-point or float
+// requantization; packed or not) at
 // both strides, channel counts around the 32- and 64-channel blocks, windows
 // over every border, rows wider than a run of pixels, zero points a padding
 // byte cannot hold, 1 to 3 threads.
@@ -258,10 +283,13 @@ TEST(Int8Kernels, Depthwise3x3MatchesGeneric) {
           const int32_t input_offset = offsets[rng() % offsets.size()];
           // Multipliers below 1/2, as depthwise layers have (requant_fused()
           // applies), or anything.
-          const bool small = rng() % 4 != 0;
+          // Every other problem with float requantization.
+          const bool small = rng() % 4 != 0, is_float = rng() % 2 != 0;
           DepthwiseProblem p(geo, cs.extra_pad, weights, input_offset,
-                             small ? RequantTables(cs.c, rng, -20, 20) : RequantTables(cs.c, rng),
+                             small ? RequantTables(cs.c, rng, -20, 20, is_float)
+                                   : RequantTables(cs.c, rng, -40, 48, is_float),
                              rng);
+          SCOPED_TRACE(is_float ? "float requantization" : "fixed-point requantization");
           const int32_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
           for (int threads : {1, 2, 3}) {
             omp_set_num_threads(threads);

@@ -1,5 +1,6 @@
 // AVX-512 pieces shared by the int8 kernels (int8_kernels_avx512.cpp) and the
-// int8 GEMM (int8_gemm_avx512vnni.cpp): TFLite's requantization on 16 lanes.
+// int8 GEMM (int8_gemm_avx512vnni.cpp): TFLite's requantization, and ONNX's
+// float one, on 16 lanes.
 // Include it only from a translation unit compiled for AVX-512 (F, BW, VL, DQ),
 // after <immintrin.h>; everything is internal to that unit.
 #pragma once
@@ -14,12 +15,19 @@ namespace {
 // One vector of per-channel requantization parameters. mult_odd holds each
 // odd lane's multiplier in the even lane below it (a load one element on),
 // where _mm512_mul_epi32 reads it.
+// Float requantization (Requant::scale) uses `scale` alone.
 struct QVec {
   __m512i mult, mult_odd, lsh, rsh, mask, half;
   bool any_lsh;
+  bool is_float = false;
+  __m512 scale = _mm512_setzero_ps();
 };
 
 inline QVec load_q(const Requant& q, int c) {
+  if (q.scale) {
+    const __m512i z = _mm512_setzero_si512();
+    return {z, z, z, z, z, z, false, true, _mm512_loadu_ps(q.scale + c)};
+  }
   return {_mm512_loadu_si512(q.multiplier + c),
           _mm512_loadu_si512(q.multiplier + c + 1),
           _mm512_loadu_si512(q.left_shift + c),
@@ -27,6 +35,14 @@ inline QVec load_q(const Requant& q, int c) {
           _mm512_loadu_si512(q.rounding_mask + c),
           _mm512_loadu_si512(q.rounding_half + c),
           q.any_left_shift};
+}
+
+// quant::requantize_float on 16 lanes: cvtps2dq rounds half to even (the
+// default MXCSR mode); products beyond int32 become INT32_MIN, so the upper
+// limit is applied before the conversion.
+inline __m512i requantize_float(__m512i acc, __m512 scale) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+  return _mm512_cvtps_epi32(_mm512_min_ps(v, _mm512_set1_ps(1073741824.0f)));
 }
 
 // The same parameters for every lane.
@@ -46,6 +62,7 @@ inline QVec broadcast_q(int32_t mult, int32_t lsh, int32_t rsh) {
 // x when m >= 0 (the saturating case needs m = INT32_MIN); its low 32 bits are
 // bits 31..62 of the 64-bit sum, so a logical shift suffices.
 inline __m512i multiply_by_quantized_multiplier(__m512i acc, const QVec& v) {
+  if (v.is_float) return requantize_float(acc, v.scale);
   const __m512i one = _mm512_set1_epi32(1);
   const __m512i nudge = _mm512_set1_epi64(int64_t{1} << 30);
   const __m512i x = v.any_lsh ? _mm512_sllv_epi32(acc, v.lsh) : acc;
@@ -94,7 +111,7 @@ inline __m512i requant_fused(__m512i x, __m512i mult, __m512i mult_odd, const in
   return _mm512_mask_blend_epi32(0xAAAA, even, odd);
 }
 
-// Requantization: the above, + zero point, clamped.
+// Requantization (either form): the above, + zero point, clamped.
 inline __m512i requant(__m512i acc, const QVec& v, __m512i zp, __m512i lo, __m512i hi) {
   const __m512i r = _mm512_add_epi32(multiply_by_quantized_multiplier(acc, v), zp);
   return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);

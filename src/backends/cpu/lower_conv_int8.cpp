@@ -170,7 +170,7 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
 
   auto data = std::make_shared<Int8ConvData>();
   plan.data = data;
-  data->multipliers = int8::RequantTable(q.multiplier, q.shift);
+  data->multipliers = int8::RequantTable::of(q);
 
   // Correction table per border class.
   std::vector<TapRange> ry, rx;

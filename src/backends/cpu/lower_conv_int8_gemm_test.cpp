@@ -4,7 +4,7 @@
 // stride 2, channels not a multiple of 4, 1x7 / 7x1 with their padding,
 // dilation, asymmetric padding, pointwise layers small enough to be split by
 // channel blocks; uint8 with weight zero points (the window-sum correction)
-// and int8 per-channel; 1 and 2 threads.
+// and int8 per-channel; fixed-point and float requantization; 1 and 2 threads.
 #include <gtest/gtest.h>
 
 #include "backends/cpu/cpu_test_util.h"
@@ -79,14 +79,18 @@ TEST(LowerConvInt8Gemm, AwkwardGeometriesMatchTheReferenceExactly) {
   unsigned seed = 11;
   for (const QConv& c : cases)
     for (bool u8 : {true, false}) {
-      const Graph g = quantized_conv(c, u8, seed++);
+      Graph g = quantized_conv(c, u8, seed++);
       const auto in = testing::make_inputs(g, seed);
-      const auto want = testing::run_backend(g, "reference", in);
-      for (int threads : {1, 2}) {
-        const auto got = testing::run_backend(g, "cpu", in, threads);
-        EXPECT_EQ(got[0], want[0]) << c.kh << "x" << c.kw << " stride " << c.stride << ", in "
-                                   << c.h << "x" << c.w << "x" << c.cin << " -> " << c.cout
-                                   << (u8 ? ", uint8" : ", int8") << ", " << threads << " threads";
+      for (Requantization rq : {Requantization::kFixedPoint, Requantization::kFloat}) {
+        g.requantization = rq;
+        const auto want = testing::run_backend(g, "reference", in);
+        for (int threads : {1, 2}) {
+          const auto got = testing::run_backend(g, "cpu", in, threads);
+          EXPECT_EQ(got[0], want[0])
+              << c.kh << "x" << c.kw << " stride " << c.stride << ", in " << c.h << "x" << c.w
+              << "x" << c.cin << " -> " << c.cout << (u8 ? ", uint8" : ", int8") << ", " << threads
+              << " threads" << (rq == Requantization::kFloat ? ", float requantization" : "");
+        }
       }
     }
 }

@@ -76,7 +76,7 @@ void lower_depthwise_int8(Lowering& L, const Node& n) {
     }
   data->bias.assign(cpad, 0);
   for (int k = 0; k < c; ++k) data->bias[k] = bias ? bias->const_span<int32_t>()[k] : 0;
-  data->multipliers = int8::RequantTable(q.multiplier, q.shift);
+  data->multipliers = int8::RequantTable::of(q);
   data->bias_interior = data->bias;
   for (int t = 0; t < taps; ++t)
     for (int k = 0; k < c; ++k)

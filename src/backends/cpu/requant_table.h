@@ -1,5 +1,6 @@
 // Owner of the per-channel arrays a Requant (int8_kernels.h) points to, built
-// once at compile time from TFLite's (multiplier, shift) pairs, padded so that
+// once at compile time from TFLite's (multiplier, shift) pairs or from float
+// scales, padded so that
 // vector loads past the last channel (and one element further, for the odd
 // lanes' multipliers) stay inside.
 #pragma once
@@ -29,11 +30,26 @@ class RequantTable {
       left_shifts_ |= lsh_[c] != 0;
     }
   }
+  // Float requantization: one scale per channel (ref::ConvQuantization::scale).
+  explicit RequantTable(const std::vector<float>& scale) {
+    const size_t padded =
+        (scale.size() + kChannelPad - 1) / kChannelPad * kChannelPad + kChannelPad;
+    scale_.assign(padded, 0.0f);
+    std::copy(scale.begin(), scale.end(), scale_.begin());
+  }
+  // The table for ref::make_conv_quantization's result, whichever form it has.
+  template <class ConvQuantization>
+  static RequantTable of(const ConvQuantization& q) {
+    return q.scale.empty() ? RequantTable(q.multiplier, q.shift) : RequantTable(q.scale);
+  }
+  bool is_float() const { return !scale_.empty(); }
+
   // requant_fused()'s table (int8_requant_avx512.h) for this zero point:
   // per block of 16 channels, 8 int64 each of the even and odd channels'
   // additive constants, then of their shifts. Empty unless every channel has
   // no left shift and a right shift of 1..20 (the 64-bit sum cannot overflow).
   std::vector<int64_t> fused(int32_t zero_point) const {
+    if (is_float()) return {};
     const size_t blocks = mult_.size() / kChannelPad;
     std::vector<int64_t> t(blocks * 32, 0);
     for (size_t c = 0; c < blocks * kChannelPad; ++c) {
@@ -55,6 +71,7 @@ class RequantTable {
     q.rounding_mask = mask_.data();
     q.rounding_half = half_.data();
     q.any_left_shift = left_shifts_;
+    q.scale = is_float() ? scale_.data() : nullptr;
     q.output_zero_point = zero_point;
     q.act_min = act_min;
     q.act_max = act_max;
@@ -63,6 +80,7 @@ class RequantTable {
 
  private:
   std::vector<int32_t> mult_, lsh_, rsh_, mask_, half_;
+  std::vector<float> scale_;
   bool left_shifts_ = false;
 };
 

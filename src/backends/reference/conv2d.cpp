@@ -74,8 +74,7 @@ void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, cons
             }
           }
           if (bias) acc += bias[oc];
-          acc = quant::multiply_by_quantized_multiplier(acc, q.multiplier[oc], q.shift[oc]);
-          acc += q.output_offset;
+          acc = rescale(acc, q, oc) + q.output_offset;
           out[oc] = static_cast<T>(std::clamp(acc, q.act_min, q.act_max));
         }
       }
@@ -115,19 +114,28 @@ void make_conv_quantization(const NodeView& v, const Tensor& x, const Tensor& w,
     v.unsupported("weights '" + w.name + "' must have one scale");
   const float input_scale = x.quant.scale();
   const float output_scale = y.quant.scale();
-  out.multiplier.resize(static_cast<size_t>(out_channels));
-  out.shift.resize(static_cast<size_t>(out_channels));
-  for (int c = 0; c < out_channels; ++c) {
-    const float filter_scale = w.quant.scale(static_cast<size_t>(c));
-    // In TFLite's order: (input * filter) / output.
-    const double real =
-        rule == MultiplierRule::kFloatScaleProduct
-            ? static_cast<double>(input_scale * filter_scale) / static_cast<double>(output_scale)
-            : static_cast<double>(input_scale) * static_cast<double>(filter_scale) /
-                  static_cast<double>(output_scale);
-    const quant::QuantizedMultiplier m = quant::quantize_multiplier(real);
-    out.multiplier[static_cast<size_t>(c)] = m.multiplier;
-    out.shift[static_cast<size_t>(c)] = m.shift;
+  if (v.graph().requantization == Requantization::kFloat) {
+    out.scale.resize(static_cast<size_t>(out_channels));
+    for (int c = 0; c < out_channels; ++c)
+      out.scale[static_cast<size_t>(c)] =
+          input_scale * w.quant.scale(static_cast<size_t>(c)) / output_scale;
+  } else {
+    if (rule == MultiplierRule::kFloatScaleProduct && w.quant.scales.size() != 1)
+      v.unsupported("weights '" + w.name + "' must have one scale");
+    out.multiplier.resize(static_cast<size_t>(out_channels));
+    out.shift.resize(static_cast<size_t>(out_channels));
+    for (int c = 0; c < out_channels; ++c) {
+      const float filter_scale = w.quant.scale(static_cast<size_t>(c));
+      // In TFLite's order: (input * filter) / output.
+      const double real =
+          rule == MultiplierRule::kFloatScaleProduct
+              ? static_cast<double>(input_scale * filter_scale) / static_cast<double>(output_scale)
+              : static_cast<double>(input_scale) * static_cast<double>(filter_scale) /
+                    static_cast<double>(output_scale);
+      const quant::QuantizedMultiplier m = quant::quantize_multiplier(real);
+      out.multiplier[static_cast<size_t>(c)] = m.multiplier;
+      out.shift[static_cast<size_t>(c)] = m.shift;
+    }
   }
   const quant::QuantizedRange r = quant::quantized_activation_range(
       act, y.dtype, y.quant.scale(), static_cast<int32_t>(y.quant.zero_point()));

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "backends/quant_arith.h"
 #include "backends/reference/prepare.h"
 
 namespace edgebench::ref {
@@ -40,8 +41,18 @@ struct ConvQuantParams {
   int32_t output_offset = 0;            // +output zero point
   const int32_t* multiplier = nullptr;  // [out_c]
   const int* shift = nullptr;           // [out_c]
+  // Graph::requantization kFloat: one float scale per channel instead of
+  // (multiplier, shift); nullptr in fixed point.
+  const float* scale = nullptr;  // [out_c]
   int32_t act_min = 0, act_max = 0;
 };
+
+// An accumulator (bias included) rescaled to the output's scale, before the
+// zero point: the graph's requantization, for output channel c.
+inline int32_t rescale(int32_t acc, const ConvQuantParams& q, int c) {
+  return q.scale ? quant::requantize_float(acc, q.scale[c])
+                 : quant::multiply_by_quantized_multiplier(acc, q.multiplier[c], q.shift[c]);
+}
 
 void conv2d_f32(const ConvShape& s, float act_min, float act_max, const float* x, const float* w,
                 const float* bias, float* y);
@@ -53,14 +64,18 @@ void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, cons
 struct ConvQuantization {
   std::vector<int32_t> multiplier;
   std::vector<int> shift;
-  ConvQuantParams params;  // points into the vectors above: do not copy after binding
+  std::vector<float> scale;  // kFloat requantization only; then multiplier and shift are empty
+  ConvQuantParams params;    // points into the vectors above: do not copy after binding
   void bind() {
     params.multiplier = multiplier.data();
     params.shift = shift.data();
+    params.scale = scale.empty() ? nullptr : scale.data();
   }
 };
 
-// How TFLite derives the multiplier of a conv-like node (see above).
+// How TFLite derives the multiplier of a conv-like node (see above). Graphs
+// with kFloat requantization ignore it: their scale is ONNX Runtime's,
+// float(input_scale * filter_scale) / output_scale in float.
 enum class MultiplierRule : uint8_t {
   kFloatScaleProduct,  // one M, float(input_scale * filter_scale) / output_scale
   kDoublePerChannel,   // one M per channel, all in double

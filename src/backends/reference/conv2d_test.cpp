@@ -161,6 +161,36 @@ TEST(Conv2D, U8BiasAndSaturation) {
   EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{50})), std::vector<int>{200});  // -50 -> relu
 }
 
+TEST(Conv2D, FloatRequantizationRoundsHalfToEven) {
+  // U8HandComputedRounding's sums (12, 16, 24, 28; output scale 8) under ONNX's
+  // requantization: 1.5 -> 2, 2, 3, 3.5 -> 4 as before, and with output scale 16,
+  // 0.75 -> 1, 1, 1.5 -> 2, 1.75 -> 2; with 4 taps of weight 2 and scale 16,
+  // 24/16 = 1.5 -> 2 and 40/16 = 2.5 -> 2 (TFLite: 3).
+  for (float out_scale : {8.0f, 16.0f}) {
+    GraphBuilder b;
+    const int x = b.input(DType::kU8, {1, 3, 3, 1}, per_tensor(1.0f, 10));
+    const int w =
+        b.constant(DType::kU8, {1, 2, 2, 1}, std::vector<uint8_t>{4, 4, 4, 4}, per_tensor(1.0f, 3));
+    const int y = b.tensor(DType::kU8, {1, 2, 2, 1}, per_tensor(out_scale, 5));
+    b.node(OpType::kConv2D, {x, w, -1}, y, conv_attrs(1, 1, 1, 1, {}, 1));
+    Graph g = b.build({y});
+    g.requantization = Requantization::kFloat;
+    const auto got =
+        ints(run<uint8_t>(g, std::vector<uint8_t>{11, 12, 13, 14, 15, 16, 17, 18, 19}));
+    EXPECT_EQ(got,
+              out_scale == 8.0f ? (std::vector<int>{7, 7, 8, 9}) : (std::vector<int>{6, 6, 7, 7}));
+  }
+  GraphBuilder b;
+  const int x = b.input(DType::kU8, {1, 1, 2, 1}, per_tensor(1.0f, 0));
+  const int w = b.constant(DType::kU8, {1, 1, 1, 1}, std::vector<uint8_t>{2}, per_tensor(1.0f, 0));
+  const int y = b.tensor(DType::kU8, {1, 1, 2, 1}, per_tensor(16.0f, 0));
+  b.node(OpType::kConv2D, {x, w, -1}, y, conv_attrs(1, 1, 1, 1, {}, 1));
+  Graph g = b.build({y});
+  EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{12, 20})), (std::vector<int>{2, 3}));
+  g.requantization = Requantization::kFloat;
+  EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{12, 20})), (std::vector<int>{2, 2}));
+}
+
 template <typename T>
 void quantized_random_case(DType t, bool per_channel_weights) {
   const Case c;

@@ -65,8 +65,7 @@ void depthwise_conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const 
         T* out = y + ((static_cast<size_t>(b) * s.out_h + oy) * s.out_w + ox) * s.out_c;
         for (int oc = 0; oc < s.out_c; ++oc) {
           int32_t v = acc[oc] + (bias ? bias[oc] : 0);
-          v = quant::multiply_by_quantized_multiplier(v, q.multiplier[oc], q.shift[oc]);
-          v += q.output_offset;
+          v = rescale(v, q, oc) + q.output_offset;
           out[oc] = static_cast<T>(std::clamp(v, q.act_min, q.act_max));
         }
       }

@@ -33,8 +33,7 @@ void fully_connected_quant(const FullyConnectedShape& s, const ConvQuantParams& 
         acc += (static_cast<int32_t>(wo[k]) + q.filter_offset) *
                (static_cast<int32_t>(xr[k]) + q.input_offset);
       if (bias) acc += bias[o];
-      acc = quant::multiply_by_quantized_multiplier(acc, q.multiplier[o], q.shift[o]);
-      acc += q.output_offset;
+      acc = rescale(acc, q, o) + q.output_offset;
       y[static_cast<size_t>(r) * s.out + o] = static_cast<T>(std::clamp(acc, q.act_min, q.act_max));
     }
   }

@@ -20,9 +20,10 @@ namespace {
 
 constexpr int kOpset = 13;  // per-axis DequantizeLinear; newest the importer reads is 17
 
-// Metadata the importer derives from the file itself: not written back.
+// Metadata the importer derives from the file itself, or the exporter from the
+// graph: not copied through.
 bool derived_metadata(const std::string& key) {
-  return key == "onnx_opset" || key == "producer";
+  return key == "onnx_opset" || key == "producer" || key == "requantization";
 }
 
 }  // namespace
@@ -374,6 +375,9 @@ onnx::ModelProto Exporter::build() {
   if (!meta.count("preprocess"))
     meta["preprocess"] = preprocess_family_name(default_preprocess_family(g));
   if (!g.format.empty()) meta["source_format"] = g.format;
+  // A quantized TFLite model keeps TFLite's arithmetic when we import it back
+  // (bit for bit); other runtimes requantize as ONNX defines it.
+  meta["requantization"] = g.requantization == Requantization::kFloat ? "float" : "fixed_point";
   for (const auto& [k, v] : meta) {
     auto* p = model_.add_metadata_props();
     p->set_key(k);

@@ -101,6 +101,33 @@ TEST(ExportOnnx, BuiltinZooRoundTripsInFloat) {
   }
 }
 
+// ONNX files requantize in float, as ONNX defines it, unless they say they are
+// our export of a fixed-point (TFLite) graph.
+TEST(ExportOnnx, RequantizationRoundTripsThroughMetadata) {
+  ref::testing::GraphBuilder b;
+  const int x = b.input(DType::kI8, {1, 4, 4, 8}, ref::testing::per_tensor(0.05f, -3));
+  const int w =
+      b.constant(DType::kI8, {8, 1, 1, 8}, ref::testing::random_values<int8_t>(64, -127, 127, 1),
+                 ref::testing::per_tensor(0.01f, 0));
+  const int y = b.tensor(DType::kI8, {1, 4, 4, 8}, ref::testing::per_tensor(0.1f, 2));
+  b.node(OpType::kConv2D, {x, w, -1}, y, Conv2DAttrs{});
+  Graph g = b.build({y});
+  for (Requantization rq : {Requantization::kFixedPoint, Requantization::kFloat}) {
+    g.requantization = rq;
+    EXPECT_EQ(round_trip(g).requantization, rq);
+  }
+  g.requantization = Requantization::kFixedPoint;
+  onnx::ModelProto m;
+  const std::string bytes = export_onnx_bytes(g, {});
+  ASSERT_TRUE(m.ParseFromString(bytes));
+  m.clear_metadata_props();
+  const std::string plain = m.SerializeAsString();
+  EXPECT_EQ(
+      import_onnx_buffer(reinterpret_cast<const uint8_t*>(plain.data()), plain.size(), "plain.onnx")
+          .requantization,
+      Requantization::kFloat);
+}
+
 TEST(ExportOnnx, ImportedOnnxKeepsItsSignatureAndMetadata) {
   const fs::path zoo = testing::shared_dir() / "zoo" / "mobilenet_v2" / "model.onnx";
   if (!fs::exists(zoo)) GTEST_SKIP() << testing::kNoSharedData;

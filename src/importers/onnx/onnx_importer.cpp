@@ -320,9 +320,17 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
   onnx::GraphProto& graph = *model.mutable_graph();
   g_.source = source_;
   g_.format = "onnx";
-  // Metadata an exporter wrote (ours: "preprocess"), then what the file itself says.
+  // Metadata an exporter wrote (ours: "preprocess", "requantization"), then what
+  // the file itself says.
   for (const auto& p : model.metadata_props())
     if (!p.key().empty()) g_.metadata[p.key()] = p.value();
+  // QLinearConv, QLinearMatMul and QDQ requantize in float (ONNX's operator
+  // definitions), unless the model is our export of a TFLite model, made and
+  // checked with TFLite's fixed-point arithmetic.
+  const auto rq = g_.metadata.find("requantization");
+  g_.requantization = rq != g_.metadata.end() && rq->second == "fixed_point"
+                          ? Requantization::kFixedPoint
+                          : Requantization::kFloat;
   g_.metadata["onnx_opset"] = std::to_string(opset_);
   if (!model.producer_name().empty())
     g_.metadata["producer"] = model.producer_name() + " " + model.producer_version();

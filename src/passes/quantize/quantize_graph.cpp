@@ -127,6 +127,8 @@ class Rewriter {
     q_.source = g.source;
     q_.format = g.format;
     q_.metadata = g.metadata;
+    // The result is what `quantize` exports: an ONNX QDQ model, computed as ONNX defines it.
+    q_.requantization = Requantization::kFloat;
   }
 
   QuantizeResult run() {
