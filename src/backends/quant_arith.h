@@ -143,9 +143,20 @@ inline int32_t multiply_by_quantized_multiplier_greater_than_one(int32_t x, int3
 // kFloat): float(acc) * scale in float, rounded half to even (the default
 // rounding mode, as cvtps2dq rounds), limited to [-2^31, 2^30] so that adding
 // a zero point cannot overflow (the callers then clamp to 8 bits).
+inline int32_t round_to_int_saturated(float v) {
+  return static_cast<int32_t>(std::nearbyint(std::clamp(v, -2147483648.0f, 1073741824.0f)));
+}
 inline int32_t requantize_float(int32_t acc, float scale) {
-  const float v = std::clamp(static_cast<float>(acc) * scale, -2147483648.0f, 1073741824.0f);
-  return static_cast<int32_t>(std::nearbyint(v));
+  return round_to_int_saturated(static_cast<float>(acc) * scale);
+}
+
+// ONNX's quantized Add (DequantizeLinear both inputs, add, QuantizeLinear) for
+// inputs less their zero points: a * (a_scale / y_scale) + b * (b_scale /
+// y_scale) in float, one fused multiply-add, rounded as above; + the output's
+// zero point by the caller.
+inline int32_t add_float(int32_t a, int32_t b, float a_ratio, float b_ratio) {
+  return round_to_int_saturated(
+      std::fma(static_cast<float>(a), a_ratio, static_cast<float>(b) * b_ratio));
 }
 
 // ---------------------------------------------------------------------------

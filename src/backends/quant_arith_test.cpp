@@ -131,6 +131,15 @@ TEST(QuantArith, RequantizeFloat) {
   EXPECT_EQ(requantize_float(kMax, 1.0f), 1 << 30);
 }
 
+TEST(QuantArith, AddFloat) {
+  EXPECT_EQ(add_float(3, 2, 0.5f, 0.25f), 2);    // 1.5 + 0.5
+  EXPECT_EQ(add_float(3, 0, 0.5f, 0.25f), 2);    // 1.5: half to even
+  EXPECT_EQ(add_float(5, 0, 0.5f, 0.25f), 2);    // 2.5
+  EXPECT_EQ(add_float(-5, 0, 0.5f, 0.25f), -2);  // -2.5
+  EXPECT_EQ(add_float(10, -4, 0.3f, 0.7f), 0);   // 3 - 2.8
+  EXPECT_EQ(add_float(255, 255, 1e9f, 1e9f), 1 << 30);
+}
+
 TEST(QuantArith, QuantizeReal) {
   EXPECT_EQ(quantize_real(0.375f, 0.25f, 0), 2);    // 1.5 -> 2
   EXPECT_EQ(quantize_real(-0.375f, 0.25f, 0), -2);  // half away from zero

@@ -104,8 +104,12 @@ struct WindowSumArgs {
 // TFLite's quantized Add of two same-shaped tensors (reference_ops::Add):
 // each input (x + offset) << left_shift rescaled by its multiplier, summed,
 // rescaled by the output multiplier, + output offset, clamped. Multipliers are
-// (mantissa, left shift, right shift) triples as in Requant.
+// (mantissa, left shift, right shift) triples as in Requant. With is_float,
+// ONNX's instead: quant::add_float(x + offset, ..., a_ratio, b_ratio) + output
+// offset, clamped.
 struct AddArgs {
+  bool is_float = false;
+  float a_ratio = 0, b_ratio = 0;
   const void* a = nullptr;
   const void* b = nullptr;
   void* out = nullptr;

@@ -252,6 +252,27 @@ void add(const AddArgs& p) {
   const char* a = static_cast<const char*>(p.a);
   const char* b = static_cast<const char*>(p.b);
   char* y = static_cast<char*>(p.out);
+  if (p.is_float) {  // quant::add_float on 8 lanes
+    const __m256i aoff = _mm256_set1_epi32(p.a_offset), boff = _mm256_set1_epi32(p.b_offset);
+    const __m256i zp = _mm256_set1_epi32(p.output_offset);
+    const __m256i lo = _mm256_set1_epi32(p.act_min), hi = _mm256_set1_epi32(p.act_max);
+    const __m256 ra = _mm256_set1_ps(p.a_ratio), rb = _mm256_set1_ps(p.b_ratio);
+    const __m256 limit = _mm256_set1_ps(1073741824.0f);
+    const int64_t blocks = p.count / 8;
+    const bool parallel = p.count >= kMinParallelElements;
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t k = 0; k < blocks; ++k) {
+      const int64_t i = k * 8;
+      const __m256 fa = _mm256_cvtepi32_ps(_mm256_add_epi32(load_bytes<kSigned>(a + i), aoff));
+      const __m256 fb = _mm256_cvtepi32_ps(_mm256_add_epi32(load_bytes<kSigned>(b + i), boff));
+      const __m256 v = _mm256_min_ps(_mm256_fmadd_ps(fa, ra, _mm256_mul_ps(fb, rb)), limit);
+      const __m256i r = _mm256_add_epi32(_mm256_cvtps_epi32(v), zp);
+      store_bytes<kSigned>(y + i, _mm256_min_epi32(_mm256_max_epi32(r, lo), hi));
+    }
+    for (int64_t i = blocks * 8; i < p.count; ++i)
+      y[i] = static_cast<char>(add_one(byte_value<kSigned>(a + i), byte_value<kSigned>(b + i), p));
+    return;
+  }
   const QVec qa = broadcast_q(p.a_mult, p.a_lsh, p.a_rsh);
   const QVec qb = broadcast_q(p.b_mult, p.b_lsh, p.b_rsh);
   const QVec qo = broadcast_q(p.out_mult, p.out_lsh, p.out_rsh);

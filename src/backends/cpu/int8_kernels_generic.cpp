@@ -20,6 +20,10 @@ int32_t requantize_one(int32_t acc, const Requant& q, int c) {
 }
 
 int32_t add_one(int32_t a, int32_t b, const AddArgs& p) {
+  if (p.is_float)
+    return std::clamp(
+        quant::add_float(a + p.a_offset, b + p.b_offset, p.a_ratio, p.b_ratio) + p.output_offset,
+        p.act_min, p.act_max);
   const auto scale = [](int32_t x, int32_t m, int32_t lsh, int32_t rsh) {
     return quant::multiply_by_quantized_multiplier(x, m, lsh > 0 ? lsh : -rsh);
   };

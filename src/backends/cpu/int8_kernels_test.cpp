@@ -304,27 +304,33 @@ TEST(Int8Kernels, Depthwise3x3MatchesGeneric) {
 TEST(Int8Kernels, AddMatchesGeneric) {
   std::mt19937 rng(4);
   for (const Kernels* k : vector_kernels()) {
-    for (int64_t count : {1, 7, 16, 31, 1000}) {
+    for (int64_t count : {1, 7, 16, 31, 64, 130, 1000, 20000}) {
       std::vector<uint8_t> a(count), b(count);
       for (auto& v : a) v = static_cast<uint8_t>(rng());
       for (auto& v : b) v = static_cast<uint8_t>(rng());
       for (bool is_signed : {false, true}) {
-        AddArgs p;
-        p.a = a.data(), p.b = b.data(), p.count = count;
-        p.a_offset = is_signed ? 3 : -128, p.b_offset = is_signed ? -7 : -119;
-        p.output_offset = is_signed ? -2 : 125;
-        const auto ma = quant::quantize_multiplier(0.4), mb = quant::quantize_multiplier(0.5);
-        const auto mo = quant::quantize_multiplier(1.3e-6);
-        p.a_mult = ma.multiplier, p.a_rsh = -ma.shift;
-        p.b_mult = mb.multiplier, p.b_rsh = -mb.shift;
-        p.out_mult = mo.multiplier, p.out_rsh = -mo.shift;
-        p.act_min = is_signed ? -128 : 0, p.act_max = is_signed ? 127 : 255;
-        std::vector<uint8_t> want(count), got(count);
-        p.out = want.data();
-        (is_signed ? generic_kernels().add_s8 : generic_kernels().add_u8)(p);
-        p.out = got.data();
-        (is_signed ? k->add_s8 : k->add_u8)(p);
-        EXPECT_EQ(got, want) << k->isa << " " << count << (is_signed ? " s8" : " u8");
+        for (bool is_float : {false, true}) {
+          AddArgs p;
+          // Float: ratios whose products land on ties (quarters) and on
+          // inexact values alike.
+          p.is_float = is_float, p.a_ratio = 0.75f, p.b_ratio = is_signed ? 0.5f : 0.3f;
+          p.a = a.data(), p.b = b.data(), p.count = count;
+          p.a_offset = is_signed ? 3 : -128, p.b_offset = is_signed ? -7 : -119;
+          p.output_offset = is_signed ? -2 : 125;
+          const auto ma = quant::quantize_multiplier(0.4), mb = quant::quantize_multiplier(0.5);
+          const auto mo = quant::quantize_multiplier(1.3e-6);
+          p.a_mult = ma.multiplier, p.a_rsh = -ma.shift;
+          p.b_mult = mb.multiplier, p.b_rsh = -mb.shift;
+          p.out_mult = mo.multiplier, p.out_rsh = -mo.shift;
+          p.act_min = is_signed ? -128 : 0, p.act_max = is_signed ? 127 : 255;
+          std::vector<uint8_t> want(count), got(count);
+          p.out = want.data();
+          (is_signed ? generic_kernels().add_s8 : generic_kernels().add_u8)(p);
+          p.out = got.data();
+          (is_signed ? k->add_s8 : k->add_u8)(p);
+          EXPECT_EQ(got, want) << k->isa << " " << count << (is_signed ? " s8" : " u8")
+                               << (is_float ? " float" : "");
+        }
       }
     }
   }

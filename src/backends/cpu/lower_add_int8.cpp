@@ -1,5 +1,5 @@
 // Quantized Add of two same-shaped tensors on our own kernel
-// (int8_kernels.h), with TFLite's parameters computed exactly as the reference
+// (int8_kernels.h), with TFLite's (or ONNX's) parameters computed exactly as the reference
 // computes them (backends/reference/binary.h). Broadcasting goes to the
 // reference kernel.
 #include <algorithm>
@@ -31,8 +31,9 @@ void lower_add_int8(Lowering& L, const Node& n) {
   const auto zp = [](const Tensor& t) { return static_cast<int32_t>(t.quant.zero_point()); };
   const quant::QuantizedRange r =
       quant::quantized_activation_range(n.attr<BinaryAttrs>().act, y.dtype, y.quant.scale(), zp(y));
-  const ref::QuantAddParams p = ref::make_quant_add_params(
-      a.quant.scale(), zp(a), b.quant.scale(), zp(b), y.quant.scale(), zp(y), r.min, r.max);
+  const ref::QuantAddParams p =
+      ref::make_quant_add_params(a.quant.scale(), zp(a), b.quant.scale(), zp(b), y.quant.scale(),
+                                 zp(y), r.min, r.max, g.requantization);
 
   int8::AddArgs args;
   args.count = y.elements();
@@ -50,6 +51,9 @@ void lower_add_int8(Lowering& L, const Node& n) {
   split(p.output_multiplier, p.output_shift, args.out_mult, args.out_lsh, args.out_rsh);
   args.act_min = p.act_min;
   args.act_max = p.act_max;
+  args.is_float = p.is_float;
+  args.a_ratio = p.input1_ratio;
+  args.b_ratio = p.input2_ratio;
 
   const int in_a = L.input_plain(n.inputs[0]);
   const int in_b = L.input_plain(n.inputs[1]);

@@ -81,6 +81,13 @@ template <typename T>
 void add_quant(const BroadcastShape& s, const QuantAddParams& p, const T* a, const T* b, T* y) {
   using quant::multiply_by_quantized_multiplier;
   for_each_element(s, [&](int64_t o, int64_t i, int64_t j) {
+    if (p.is_float) {
+      const int32_t v = quant::add_float(p.input1_offset + a[i], p.input2_offset + b[j],
+                                         p.input1_ratio, p.input2_ratio) +
+                        p.output_offset;
+      y[o] = static_cast<T>(std::clamp(v, p.act_min, p.act_max));
+      return;
+    }
     const int32_t shifted1 = (p.input1_offset + a[i]) * (1 << p.left_shift);
     const int32_t shifted2 = (p.input2_offset + b[j]) * (1 << p.left_shift);
     const int32_t scaled1 =
@@ -116,12 +123,20 @@ template void mul_quant<int8_t>(const BroadcastShape&, const QuantMulParams&, co
 
 QuantAddParams make_quant_add_params(float scale1, int32_t zp1, float scale2, int32_t zp2,
                                      float out_scale, int32_t out_zp, int32_t act_min,
-                                     int32_t act_max) {
+                                     int32_t act_max, Requantization rq) {
   QuantAddParams p;
   p.left_shift = 20;
   p.input1_offset = -zp1;
   p.input2_offset = -zp2;
   p.output_offset = out_zp;
+  p.act_min = act_min;
+  p.act_max = act_max;
+  if (rq == Requantization::kFloat) {
+    p.is_float = true;
+    p.input1_ratio = scale1 / out_scale;
+    p.input2_ratio = scale2 / out_scale;
+    return p;
+  }
   // add.cc: 2 * max(s1, s2) and (1 << 20) * s_out are exact in float; the
   // ratios are taken in double.
   const double twice_max_input_scale = 2.0 * static_cast<double>(std::max(scale1, scale2));
@@ -215,8 +230,9 @@ PreparedNode prepare_binary(const Graph& g, const Node& n, const TensorMemory& m
     const T* bp = v.input_data<T>(1);
     T* yp = v.output_data<T>();
     if (op == BinaryOp::kAdd) {
-      const QuantAddParams p = make_quant_add_params(a.quant.scale(), zp(a), b.quant.scale(), zp(b),
-                                                     y.quant.scale(), zp(y), r.min, r.max);
+      const QuantAddParams p =
+          make_quant_add_params(a.quant.scale(), zp(a), b.quant.scale(), zp(b), y.quant.scale(),
+                                zp(y), r.min, r.max, g.requantization);
       return {v.kernel_name(base, a.dtype), [s, p, ap, bp, yp] { add_quant(s, p, ap, bp, yp); }};
     }
     const QuantMulParams p = make_quant_mul_params(a.quant.scale(), zp(a), b.quant.scale(), zp(b),

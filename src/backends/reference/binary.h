@@ -35,7 +35,11 @@ struct BroadcastShape {
 // Fails (returns false) if the rank exceeds kMaxRank.
 bool make_broadcast_shape(const Shape& a, const Shape& b, const Shape& out, BroadcastShape& s);
 
+// TFLite's Add parameters; with is_float (Graph::requantization kFloat),
+// ONNX's: quant::add_float with the two ratios, the multipliers unused.
 struct QuantAddParams {
+  bool is_float = false;
+  float input1_ratio = 0, input2_ratio = 0;
   int left_shift = 20;
   int32_t input1_offset = 0, input2_offset = 0, output_offset = 0;
   int32_t input1_multiplier = 0, input2_multiplier = 0, output_multiplier = 0;
@@ -60,7 +64,7 @@ void mul_quant(const BroadcastShape& s, const QuantMulParams& p, const T* a, con
 // Computes TFLite's Add/Mul parameters from the tensors' quantization.
 QuantAddParams make_quant_add_params(float scale1, int32_t zp1, float scale2, int32_t zp2,
                                      float out_scale, int32_t out_zp, int32_t act_min,
-                                     int32_t act_max);
+                                     int32_t act_max, Requantization rq);
 QuantMulParams make_quant_mul_params(float scale1, int32_t zp1, float scale2, int32_t zp2,
                                      float out_scale, int32_t out_zp, int32_t act_min,
                                      int32_t act_max);

@@ -1,4 +1,4 @@
-// Add/Sub/Mul/Div: broadcasting and TFLite's quantized rounding, by hand.
+// Add/Sub/Mul/Div: broadcasting and TFLite's (and ONNX's) quantized rounding, by hand.
 #include "backends/reference/binary.h"
 
 #include <gtest/gtest.h>
@@ -57,6 +57,17 @@ TEST(Binary, QuantizedAddRoundsHalfAwayFromZero) {
       ints(run<int8_t>(g, std::vector<int8_t>{3, -3, 2, 100}, std::vector<int8_t>{0, 0, 2, 100})),
       // 1.5, -1.5, 1 + 0.5 = 1.5, 50 + 25 = 75
       (std::vector<int>{2, -2, 2, 75}));
+}
+
+TEST(Binary, QuantizedAddInFloatRoundsHalfToEven) {
+  // QuantizedAddRoundsHalfAwayFromZero's graph under ONNX's requantization:
+  // 1.5 -> 2, -1.5 -> -2, and 2.5 -> 2 where TFLite's arithmetic gives 3.
+  Graph g = binary_graph(OpType::kAdd, DType::kI8, {4}, {4}, {4}, per_tensor(0.5f, 0),
+                         per_tensor(0.25f, 0), per_tensor(1.0f, 0));
+  const std::vector<int8_t> a{3, -3, 5, 100}, b{0, 0, 0, 100};
+  EXPECT_EQ(ints(run<int8_t>(g, a, b)), (std::vector<int>{2, -2, 3, 75}));
+  g.requantization = Requantization::kFloat;
+  EXPECT_EQ(ints(run<int8_t>(g, a, b)), (std::vector<int>{2, -2, 2, 75}));
 }
 
 TEST(Binary, QuantizedAddZeroPointsBroadcastAndSaturation) {
