@@ -82,6 +82,24 @@ inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
     const __m512i bytes = kSignedC ? _mm512_packs_epi16(h01, h23) : _mm512_packus_epi16(h01, h23); \
     _mm512_storeu_si512(g.c + (row + r) * g.n + c0, _mm512_permutexvar_epi32(unpack, bytes));      \
   }
+// A block of 16, 32 or 48 whole channels (kNv < 4): packed the same way,
+// the unused vectors repeating vector 0, and stored as 16, 32 or 48 bytes.
+#define EB_STORE_NARROW(r)                                                                         \
+  if constexpr (kMr > r) {                                                                         \
+    const __m512i v0 = finish(acc##r##0, 0);                                                       \
+    const __m512i v1 = kNv > 1 ? finish(acc##r##1, 1) : v0;                                        \
+    const __m512i v2 = kNv > 2 ? finish(acc##r##2, 2) : v0;                                        \
+    const __m512i h01 = _mm512_packs_epi32(v0, v1), h22 = _mm512_packs_epi32(v2, v2);              \
+    const __m512i bytes = kSignedC ? _mm512_packs_epi16(h01, h22) : _mm512_packus_epi16(h01, h22); \
+    const __m512i y = _mm512_permutexvar_epi32(unpack, bytes);                                     \
+    uint8_t* dst = g.c + (row + r) * g.n + c0;                                                     \
+    if constexpr (kNv == 1)                                                                        \
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_castsi512_si128(y));                \
+    else if constexpr (kNv == 2)                                                                   \
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(y));             \
+    else                                                                                           \
+      _mm512_mask_storeu_epi8(dst, (__mmask64{1} << 48) - 1, y);                                   \
+  }
 template <int kMr, int kNv, bool kSignedA, bool kSignedC, Rq kRq>
 void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   const __m512i zero = _mm512_setzero_si512();
@@ -107,7 +125,7 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
   const __m512i zp = _mm512_set1_epi32(g.q.output_zero_point);
   const __m512i lo = _mm512_set1_epi32(g.q.act_min), hi = _mm512_set1_epi32(g.q.act_max);
   // The clamp is the packs' saturation when the range is the whole type.
-  const bool clamp = !(kNv == 4 && c0 + 64 <= g.n) || g.q.act_min != (kSignedC ? -128 : 0) ||
+  const bool clamp = c0 + kNv * 16 > g.n || g.q.act_min != (kSignedC ? -128 : 0) ||
                      g.q.act_max != (kSignedC ? 127 : 255);
   const bool relu = g.q.act_min >= g.q.output_zero_point;
   // Inlined: a call would spill every live accumulator (all zmm registers
@@ -127,11 +145,17 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
     }
     return clamp ? _mm512_min_epi32(_mm512_max_epi32(y, lo), hi) : y;
   };
+  // The packs interleave 128-bit lanes: dword j of the result comes from
+  // lane j % 4 of vector j / 4.
+  const __m512i unpack = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   if (kNv == 4 && c0 + 64 <= g.n) {
-    // The packs interleave 128-bit lanes: dword j of the result comes from
-    // lane j % 4 of vector j / 4.
-    const __m512i unpack = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     EB_STORE64(0) EB_STORE64(1) EB_STORE64(2) EB_STORE64(3) EB_STORE64(4) EB_STORE64(5) return;
+  }
+  if (kNv < 4 && c0 + kNv * 16 <= g.n) {
+    // clang-format off
+    EB_STORE_NARROW(0) EB_STORE_NARROW(1) EB_STORE_NARROW(2)
+    EB_STORE_NARROW(3) EB_STORE_NARROW(4) EB_STORE_NARROW(5) return;
+    // clang-format on
   }
   // clang-format off
   EB_STORE(0, 0) EB_STORE(0, 1) EB_STORE(0, 2) EB_STORE(0, 3)
@@ -147,6 +171,7 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
 #undef EB_DOT
 #undef EB_STORE
 #undef EB_STORE64
+#undef EB_STORE_NARROW
 
 template <int kNv, bool kSignedA, bool kSignedC, Rq kRq>
 void rows(const GemmArgs& g, int64_t row, int64_t end, int c0, const int8_t* b) {

@@ -3,7 +3,8 @@
 // VNNI) against the reference backend, byte for byte: first-layer RGB with
 // stride 2, channels not a multiple of 4, 1x7 / 7x1 with their padding,
 // dilation, asymmetric padding, pointwise layers small enough to be split by
-// channel blocks; uint8 with weight zero points (the window-sum correction)
+// channel blocks, blocks of 16, 32 and 48 whole channels (stored packed) and
+// of partial vectors; uint8 with weight zero points (the window-sum correction)
 // and int8 per-channel; fixed-point and float requantization; 1 and 2 threads.
 #include <gtest/gtest.h>
 
@@ -75,6 +76,8 @@ TEST(LowerConvInt8Gemm, AwkwardGeometriesMatchTheReferenceExactly) {
       {7, 7, 6, 17, 1, 1, 1, 1, {0, 0, 0, 0}},                            // 1x1, in_c 6: im2col
       {7, 7, 16, 130, 1, 1, 1, 1, {0, 0, 0, 0}},                          // channel-block split
       {5, 4, 64, 200, 1, 1, 1, 1, {0, 0, 0, 0}, ActivationKind::kRelu},   // 20 rows, 4 blocks
+      {6, 5, 8, 112, 1, 1, 1, 1, {0, 0, 0, 0}},  // blocks of 64 and 48 channels
+      {6, 5, 8, 16, 1, 1, 1, 1, {0, 0, 0, 0}},   // one block of 16
   };
   unsigned seed = 11;
   for (const QConv& c : cases)
