@@ -14,6 +14,9 @@
 // channel (over all taps: padding counts too, as 0 + 128) is folded into the
 // correction table here.
 #include <omp.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstdlib>
@@ -70,6 +73,32 @@ inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n, const uint8_t
 // window lies inside the image horizontally copy whole filter rows (adjacent
 // bytes in NHWC) without per-tap checks.
 constexpr int kMaxFilterRows = 16;
+
+// The sum of n bytes, as uint8 or (signed_x) int8: SSE2's sums of absolute
+// differences from zero, 16 and 8 bytes at a time (x86-64 always has them), on
+// signed bytes flipped to x + 128 and corrected at the end.
+inline int32_t byte_sum(const uint8_t* p, int64_t n, bool signed_x) {
+  int64_t total = 0, k = 0;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i flip = signed_x ? _mm_set1_epi8(static_cast<char>(0x80)) : zero;
+  __m128i acc = zero;
+  for (; k + 16 <= n; k += 16)
+    acc = _mm_add_epi64(
+        acc,
+        _mm_sad_epu8(_mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k)), flip),
+                     zero));
+  if (k + 8 <= n) {  // loadl zeroes the upper half: flip the lower one only
+    const __m128i low = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + k));
+    acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_xor_si128(low, _mm_move_epi64(flip)), zero));
+    k += 8;
+  }
+  total = _mm_cvtsi128_si64(acc) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+  if (signed_x) total -= 128 * k;
+#endif
+  for (; k < n; ++k) total += signed_x ? static_cast<int8_t>(p[k]) : p[k];
+  return static_cast<int32_t>(total);
+}
 void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64_t r1,
             int32_t* sums, int32_t d, bool signed_x) {
   const int8::Geometry& g = c.geo;
@@ -131,14 +160,9 @@ void im2col(const GemmConv& c, const uint8_t* x, uint8_t* out, int64_t r0, int64
         }
       }
       for (int64_t k = window_bytes; k < c.k_bytes; ++k) row[k] = 0;
-      if (sums) {
-        int32_t sum = 0;
-        if (signed_x)
-          for (int64_t k = 0; k < c.k_bytes; ++k) sum += static_cast<int8_t>(row[k]);
-        else
-          for (int64_t k = 0; k < c.k_bytes; ++k) sum += row[k];
-        sums[p - r0] = static_cast<int32_t>(static_cast<uint32_t>(sum) * static_cast<uint32_t>(d));
-      }
+      if (sums)
+        sums[p - r0] = static_cast<int32_t>(
+            static_cast<uint32_t>(byte_sum(row, c.k_bytes, signed_x)) * static_cast<uint32_t>(d));
     }
   }
 }
