@@ -179,9 +179,10 @@ inline int32_t qmax(DType t) {
 }
 
 // zero_point + round(f / scale) with the division in float, as TFLite's
-// kernel_util Quantize(); saturated to the int32 range instead of failing.
-inline int32_t quantize_real(float f, float scale, int32_t zero_point) {
-  const float q = std::round(f / scale);
+// kernel_util Quantize() (ties away from zero), or as ONNX's QuantizeLinear
+// (half_even: ties to even); saturated to the int32 range instead of failing.
+inline int32_t quantize_real(float f, float scale, int32_t zero_point, bool half_even = false) {
+  const float q = half_even ? std::nearbyint(f / scale) : std::round(f / scale);
   const double wide = static_cast<double>(zero_point) + static_cast<double>(q);
   const double lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
   if (std::isnan(wide)) return zero_point;

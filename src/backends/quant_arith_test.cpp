@@ -143,6 +143,11 @@ TEST(QuantArith, AddFloat) {
 TEST(QuantArith, QuantizeReal) {
   EXPECT_EQ(quantize_real(0.375f, 0.25f, 0), 2);    // 1.5 -> 2
   EXPECT_EQ(quantize_real(-0.375f, 0.25f, 0), -2);  // half away from zero
+  EXPECT_EQ(quantize_real(0.625f, 0.25f, 0), 3);    // 2.5 -> 3
+  EXPECT_EQ(quantize_real(0.625f, 0.25f, 0, /*half_even=*/true), 2);
+  EXPECT_EQ(quantize_real(-0.625f, 0.25f, 1, true), -1);  // -2.5 -> -2, + 1
+  EXPECT_EQ(quantize_real(0.375f, 0.25f, 0, true), 2);
+  EXPECT_EQ(quantize_real(std::numeric_limits<float>::quiet_NaN(), 0.25f, 7, true), 7);
   EXPECT_EQ(quantize_real(-0.5f, 0.25f, 10), 8);
   EXPECT_EQ(quantize_real(6.0f, 0.05f, 10), 130);
   EXPECT_EQ(quantize_real(1e30f, 1e-30f, 0), kMax);  // saturates

@@ -123,13 +123,15 @@ struct AddArgs {
 };
 
 // y = clamp(zero_point + round_half_away(x / scale), qmin, qmax): TFLite's
-// Quantize (quant::quantize_real), NaN giving the zero point.
+// Quantize (quant::quantize_real), NaN giving the zero point; with half_even,
+// ONNX's QuantizeLinear (ties to even).
 struct QuantizeArgs {
   const float* x = nullptr;
   void* y = nullptr;
   int64_t count = 0;
   float scale = 1;
   int32_t zero_point = 0;
+  bool half_even = false;
 };
 
 struct Kernels {

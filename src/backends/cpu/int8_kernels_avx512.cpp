@@ -774,7 +774,8 @@ void add(const AddArgs& p) {
 }
 
 // round(x / scale) half away from zero: t = trunc(v), plus sign(v) where
-// |v - t| >= 0.5 (v - t is exact); then the zero point and the type's range
+// |v - t| >= 0.5 (v - t is exact), or half to even (QuantizeArgs::half_even):
+// one roundscale; then the zero point and the type's range
 // (clamping in float first is the same: q is an integer). NaN gives zp, as
 // quant::quantize_real does.
 template <bool kSigned>
@@ -793,11 +794,16 @@ void quantize(const QuantizeArgs& p) {
     const int64_t i = k * 16;
     const __mmask16 m = tail_mask(static_cast<int>(p.count - i < 16 ? p.count - i : 16));
     const __m512 v = _mm512_div_ps(_mm512_maskz_loadu_ps(m, p.x + i), scale);
-    __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __m512 frac = _mm512_abs_ps(_mm512_sub_ps(v, t));
-    const __mmask16 away = _mm512_cmp_ps_mask(frac, half, _CMP_GE_OQ);
-    const __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
-    t = _mm512_mask_add_ps(t, away, t, _mm512_mask_blend_ps(negative, one, minus_one));
+    __m512 t;
+    if (p.half_even) {
+      t = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    } else {
+      t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m512 frac = _mm512_abs_ps(_mm512_sub_ps(v, t));
+      const __mmask16 away = _mm512_cmp_ps_mask(frac, half, _CMP_GE_OQ);
+      const __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+      t = _mm512_mask_add_ps(t, away, t, _mm512_mask_blend_ps(negative, one, minus_one));
+    }
     const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     t = _mm512_mask_mov_ps(t, nan, _mm512_setzero_ps());
     t = _mm512_min_ps(_mm512_max_ps(t, lo), hi);

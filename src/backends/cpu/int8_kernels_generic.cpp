@@ -149,7 +149,7 @@ void quantize_scalar(const QuantizeArgs& p) {
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t begin = c * kChunk;
     ref::quantize_f32(std::min(kChunk, p.count - begin), p.scale, p.zero_point, p.x + begin,
-                      y + begin);
+                      y + begin, p.half_even);
   }
 }
 

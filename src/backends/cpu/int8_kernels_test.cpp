@@ -336,7 +336,8 @@ TEST(Int8Kernels, AddMatchesGeneric) {
   }
 }
 
-// Quantize: every table, byte for byte against quant::quantize_real, on exact
+// Quantize: every table, byte for byte against quant::quantize_real (ties away
+// from zero and to even), on exact
 // halves (the rounding ties), values just either side, out-of-range, NaN and
 // infinities, with a length that leaves a vector tail.
 TEST(Int8Kernels, QuantizeIsQuantArith) {
@@ -354,23 +355,23 @@ TEST(Int8Kernels, QuantizeIsQuantArith) {
             -std::numeric_limits<float>::infinity(), 1e30f, -1e30f, 0.0f, -0.0f});
   std::vector<const Kernels*> all = vector_kernels();
   all.push_back(&generic_kernels());
-  for (const Kernels* k : all) {
-    for (int32_t zp : {-128, -3, 0, 5, 127}) {
-      std::vector<int8_t> s8(x.size());
-      k->quantize_s8({x.data(), s8.data(), static_cast<int64_t>(x.size()), scale, zp});
-      for (size_t i = 0; i < x.size(); ++i) {
-        const int32_t want = std::clamp(quant::quantize_real(x[i], scale, zp), -128, 127);
-        ASSERT_EQ(s8[i], want) << k->isa << " x=" << x[i] << " zp=" << zp;
+  for (const Kernels* k : all)
+    for (bool even : {false, true})
+      for (int32_t zp : {-128, -3, 0, 5, 127}) {
+        std::vector<int8_t> s8(x.size());
+        k->quantize_s8({x.data(), s8.data(), static_cast<int64_t>(x.size()), scale, zp, even});
+        for (size_t i = 0; i < x.size(); ++i) {
+          const int32_t want = std::clamp(quant::quantize_real(x[i], scale, zp, even), -128, 127);
+          ASSERT_EQ(s8[i], want) << k->isa << " x=" << x[i] << " zp=" << zp << " even " << even;
+        }
+        const int32_t zpu = zp + 128;
+        std::vector<uint8_t> u8(x.size());
+        k->quantize_u8({x.data(), u8.data(), static_cast<int64_t>(x.size()), scale, zpu, even});
+        for (size_t i = 0; i < x.size(); ++i) {
+          const int32_t want = std::clamp(quant::quantize_real(x[i], scale, zpu, even), 0, 255);
+          ASSERT_EQ(u8[i], want) << k->isa << " x=" << x[i] << " zp=" << zpu << " even " << even;
+        }
       }
-      const int32_t zpu = zp + 128;
-      std::vector<uint8_t> u8(x.size());
-      k->quantize_u8({x.data(), u8.data(), static_cast<int64_t>(x.size()), scale, zpu});
-      for (size_t i = 0; i < x.size(); ++i) {
-        const int32_t want = std::clamp(quant::quantize_real(x[i], scale, zpu), 0, 255);
-        ASSERT_EQ(u8[i], want) << k->isa << " x=" << x[i] << " zp=" << zpu;
-      }
-    }
-  }
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Quantize f32 -> uint8/int8 (per tensor) on our own kernel (int8_kernels.h):
 // a quantized model's float input enters the int8 graph here, once per run,
 // and the reference's scalar loop (std::round per element) cost as much as a
-// few convolutions. Bit-exact with quant::quantize_real.
+// few convolutions. Bit-exact with quant::quantize_real (ties away from zero,
+// or to even in graphs with ONNX's requantization).
 //
 // An ONNX model's NCHW input is quantized, then transposed to NHWC (the
 // importer's layout change, with the Dequantize folded below it): when the
@@ -71,6 +72,7 @@ void emit_quantize_to_nhwc(Lowering& L, const Node& n, const Node& transpose) {
   args.scale = y.quant.scale();
   args.zero_point = static_cast<int32_t>(y.quant.zero_point());
   args.count = y.elements();
+  args.half_even = g.requantization == Requantization::kFloat;
   const int64_t batch = y.shape[0], channels = y.shape[1], plane = y.shape[2] * y.shape[3];
   const int in = L.input_plain(n.inputs[0]);
   const int planes = L.new_buffer(y.bytes());  // the NCHW bytes, the step's own
@@ -119,6 +121,7 @@ void lower_quantize_int8(Lowering& L, const Node& n) {
   args.count = y.elements();
   args.scale = y.quant.scale();
   args.zero_point = static_cast<int32_t>(y.quant.zero_point());
+  args.half_even = g.requantization == Requantization::kFloat;
   const int in = L.input_plain(n.inputs[0]);
   const int out = L.new_plain_output(n.outputs[0]);
   const int8::Kernels& k = int8::int8_kernels();

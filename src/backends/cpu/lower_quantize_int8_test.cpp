@@ -1,8 +1,11 @@
 // Quantize of an NCHW float input followed by its Transpose to NHWC (an ONNX
 // int8 model's entry): fused into one step when the Transpose alone reads the
 // quantized tensor and there are at most 4 channels, byte-exact with the
-// reference either way; 1 and 2 threads; plane sizes around the kernel's runs.
+// reference either way; 1 and 2 threads; plane sizes around the kernel's runs;
+// ties rounded to even in graphs with ONNX's requantization.
 #include <gtest/gtest.h>
+
+#include <cstring>
 
 #include "backends/cpu/cpu_test_util.h"
 #include "backends/reference/test_graph_util.h"
@@ -51,6 +54,32 @@ TEST(LowerQuantizeInt8, QuantizeThenTransposeToNhwcIsOneStep) {
                 << ", output " << i << ", " << threads << " threads";
         }
       }
+}
+
+// In graphs with ONNX's requantization the quantization rounds ties to even,
+// fused with the Transpose or not: inputs on exact halves of the scale.
+TEST(LowerQuantizeInt8, OnnxGraphsRoundTiesToEven) {
+  for (bool second_reader : {false, true}) {
+    Graph g = quantize_then_nhwc(1, 3, 8, 8, /*u8=*/false, second_reader);
+    g.requantization = Requantization::kFloat;
+    const float scale = 0.125f;  // a power of two: x / scale lands exactly on the halves
+    for (Tensor& t : g.tensors)
+      if (!t.quant.empty()) t.quant.scales = {scale};
+    std::vector<float> x(3 * 8 * 8);
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = (static_cast<float>(static_cast<int>(i % 41) - 20) + 0.5f) * scale;
+    std::vector<std::vector<std::byte>> in(1, std::vector<std::byte>(x.size() * sizeof(float)));
+    std::memcpy(in[0].data(), x.data(), in[0].size());
+    const auto want = testing::run_backend(g, "reference", in);
+    const auto* planes = reinterpret_cast<const int8_t*>(want.back().data());  // NCHW or NHWC
+    for (size_t i = 0; i < x.size(); ++i) {
+      const auto q = static_cast<int32_t>(planes[i]) + 9;  // less the zero point -9
+      ASSERT_EQ(q % 2, 0) << "element " << i << " -> " << q;
+    }
+    for (int threads : {1, 2})
+      EXPECT_EQ(testing::run_backend(g, "cpu", in, threads), want)
+          << (second_reader ? "unfused" : "fused") << ", " << threads << " threads";
+  }
 }
 
 }  // namespace

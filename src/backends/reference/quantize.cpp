@@ -8,10 +8,11 @@
 namespace edgebench::ref {
 
 template <typename T>
-void quantize_f32(int64_t n, float scale, int32_t zero_point, const float* x, T* y) {
+void quantize_f32(int64_t n, float scale, int32_t zero_point, const float* x, T* y,
+                  bool half_even) {
   for (int64_t i = 0; i < n; ++i) {
     // round(x / scale) + z, saturated (out-of-range floats included).
-    const int32_t unclamped = quant::quantize_real(x[i], scale, zero_point);
+    const int32_t unclamped = quant::quantize_real(x[i], scale, zero_point, half_even);
     y[i] = static_cast<T>(std::clamp(unclamped, quant::qmin<T>(), quant::qmax<T>()));
   }
 }
@@ -45,8 +46,8 @@ void dequantize_to_f32(int64_t n, float scale, int32_t zero_point, const T* x, f
     y[i] = static_cast<float>(s * (static_cast<int32_t>(x[i]) - zero_point));
 }
 
-template void quantize_f32<uint8_t>(int64_t, float, int32_t, const float*, uint8_t*);
-template void quantize_f32<int8_t>(int64_t, float, int32_t, const float*, int8_t*);
+template void quantize_f32<uint8_t>(int64_t, float, int32_t, const float*, uint8_t*, bool);
+template void quantize_f32<int8_t>(int64_t, float, int32_t, const float*, int8_t*, bool);
 template void requantize<uint8_t, uint8_t>(int64_t, const RequantizeParams&, const uint8_t*,
                                            uint8_t*);
 template void requantize<uint8_t, int8_t>(int64_t, const RequantizeParams&, const uint8_t*,
@@ -70,12 +71,13 @@ PreparedNode prepare_quantize(const Graph& g, const Node& n, const TensorMemory&
   if (x.dtype == DType::kF32) {
     const float* xp = v.input_data<float>(0);
     const std::string name = v.kernel_name("quantize", y.dtype);
+    const bool even = g.requantization == Requantization::kFloat;
     if (y.dtype == DType::kU8) {
       uint8_t* yp = v.output_data<uint8_t>();
-      return {name, [count, ys, yz, xp, yp] { quantize_f32(count, ys, yz, xp, yp); }};
+      return {name, [count, ys, yz, xp, yp, even] { quantize_f32(count, ys, yz, xp, yp, even); }};
     }
     int8_t* yp = v.output_data<int8_t>();
-    return {name, [count, ys, yz, xp, yp] { quantize_f32(count, ys, yz, xp, yp); }};
+    return {name, [count, ys, yz, xp, yp, even] { quantize_f32(count, ys, yz, xp, yp, even); }};
   }
   if (!is_quantized_int(x.dtype)) v.unsupported_dtype(x.dtype);
   v.require_per_tensor(x);

@@ -3,7 +3,9 @@
 //
 // TFLite semantics (kernels/quantize.cc and dequantize.cc, reference kernels):
 //  - quantize: reference_ops::AffineQuantize, q = round(x / scale) + z with the
-//    division in float and round half away from zero, saturated.
+//    division in float and round half away from zero, saturated; in graphs
+//    with ONNX's requantization (Graph::requantization kFloat), QuantizeLinear's
+//    round half to even (half_even).
 //  - requantize: reference_ops::Requantize, y = MultiplyByQuantizedMultiplier
 //    (x - z_in, s_in / s_out (double)) + z_out, saturated. (TFLite's shortcut
 //    for equal scales and zero points 128 apart, x ^ 0x80, gives the same bytes.)
@@ -17,7 +19,8 @@
 namespace edgebench::ref {
 
 template <typename T>
-void quantize_f32(int64_t n, float scale, int32_t zero_point, const float* x, T* y);
+void quantize_f32(int64_t n, float scale, int32_t zero_point, const float* x, T* y,
+                  bool half_even = false);
 
 struct RequantizeParams {
   int32_t input_zero_point = 0;
