@@ -1,8 +1,7 @@
 // Owner of the per-channel arrays a Requant (int8_kernels.h) points to, built
 // once at compile time from TFLite's (multiplier, shift) pairs or from float
-// scales, padded so that
-// vector loads past the last channel (and one element further, for the odd
-// lanes' multipliers) stay inside.
+// scales, padded so that vector loads past the last channel (and one element
+// further, for the odd lanes' multipliers) stay inside.
 #pragma once
 
 #include <algorithm>

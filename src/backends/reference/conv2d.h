@@ -12,6 +12,10 @@
 // where input_scale * filter_scale is a float product (then widened and
 // divided in double); int8 convolutions use the per-channel loop of
 // PopulateConvolutionQuantizationParams, all in double.
+//
+// Graphs with Graph::requantization kFloat (ONNX's QLinearConv / QDQ) rescale
+// in float instead: round_half_even(float(acc) * float(input_scale *
+// filter_scale) / output_scale), as ONNX Runtime computes it.
 #pragma once
 
 #include <cstdint>
