@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <set>
+#include <vector>
 
 #include "data/model_input.h"
 #include "exporters/onnx/onnx_export_context.h"
@@ -108,6 +110,35 @@ std::string Exporter::transpose(const std::string& x, const std::vector<int>& pe
   transposes_[out] = {src, p};
   return out;
 }
+
+namespace {
+
+// Removes nodes none of whose outputs is read (a layout transpose written
+// eagerly, then bypassed when a later transpose of it collapsed onto its
+// input), last first so that their own inputs can become unused too, then the
+// initializers nothing reads any more.
+void drop_unused(onnx::GraphProto& graph) {
+  std::set<std::string> read;
+  for (const auto& o : graph.output()) read.insert(o.name());
+  std::vector<bool> keep(static_cast<size_t>(graph.node_size()), false);
+  for (int i = graph.node_size() - 1; i >= 0; --i) {
+    const onnx::NodeProto& n = graph.node(i);
+    for (const auto& o : n.output())
+      keep[static_cast<size_t>(i)] = keep[static_cast<size_t>(i)] || read.count(o);
+    if (keep[static_cast<size_t>(i)])
+      for (const auto& in : n.input()) read.insert(in);
+  }
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (keep[static_cast<size_t>(i)]) *nodes.Add() = graph.node(i);
+  graph.mutable_node()->Swap(&nodes);
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> inits;
+  for (const auto& t : graph.initializer())
+    if (read.count(t.name())) *inits.Add() = t;
+  graph.mutable_initializer()->Swap(&inits);
+}
+
+}  // namespace
 
 Layout Exporter::native(int id) const {
   return native_[static_cast<size_t>(id)];
@@ -362,6 +393,7 @@ onnx::ModelProto Exporter::build() {
     }
     add_io(graph_->add_output(), t, v);
   }
+  drop_unused(*graph_);
   if (uses_ms_domain) {
     auto* ms = model_.add_opset_import();
     ms->set_domain("com.microsoft");

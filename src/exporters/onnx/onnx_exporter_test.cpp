@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "backends/cpu/cpu_test_util.h"
 #include "backends/reference/reference_backend.h"
@@ -126,6 +127,42 @@ TEST(ExportOnnx, RequantizationRoundTripsThroughMetadata) {
       import_onnx_buffer(reinterpret_cast<const uint8_t*>(plain.data()), plain.size(), "plain.onnx")
           .requantization,
       Requantization::kFloat);
+}
+
+// Every node of an export is read by another or is a graph output (an ONNX
+// int8 model's input quantization and its layout transpose used to leave a
+// Transpose nobody read), and every initializer is read.
+TEST(ExportOnnx, WritesNoUnreadNodes) {
+  ref::testing::GraphBuilder b;
+  const QuantParams q = ref::testing::per_tensor(0.05f, -3);
+  const int x = b.input(DType::kF32, {1, 3, 4, 4});
+  const int xq = b.tensor(DType::kI8, {1, 3, 4, 4}, q);
+  b.node(OpType::kQuantize, {x}, xq);
+  const int xt = b.tensor(DType::kI8, {1, 4, 4, 3}, q);
+  b.node(OpType::kTranspose, {xq}, xt, TransposeAttrs{{0, 2, 3, 1}});
+  const int w =
+      b.constant(DType::kI8, {8, 1, 1, 3}, ref::testing::random_values<int8_t>(24, -127, 127, 1),
+                 ref::testing::per_tensor(0.01f, 0));
+  const int y = b.tensor(DType::kI8, {1, 4, 4, 8}, ref::testing::per_tensor(0.1f, 2));
+  b.node(OpType::kConv2D, {xt, w, -1}, y, Conv2DAttrs{});
+  const Graph g = b.build({y});
+  onnx::ModelProto m;
+  ASSERT_TRUE(m.ParseFromString(export_onnx_bytes(g, {})));
+  std::set<std::string> read;
+  for (const auto& o : m.graph().output()) read.insert(o.name());
+  for (const auto& n : m.graph().node())
+    for (const auto& in : n.input()) read.insert(in);
+  for (const auto& n : m.graph().node()) {
+    bool any = false;
+    for (const auto& o : n.output()) any = any || read.count(o);
+    EXPECT_TRUE(any) << n.op_type() << " '" << n.name() << "' is read by nothing";
+  }
+  for (const auto& t : m.graph().initializer())
+    EXPECT_TRUE(read.count(t.name())) << "initializer '" << t.name() << "' is read by nothing";
+  // And it still computes what the graph does.
+  const auto in = cpu::testing::make_inputs(g);
+  EXPECT_EQ(cpu::testing::run_backend(round_trip(g), "reference", in),
+            cpu::testing::run_backend(g, "reference", in));
 }
 
 TEST(ExportOnnx, ImportedOnnxKeepsItsSignatureAndMetadata) {
