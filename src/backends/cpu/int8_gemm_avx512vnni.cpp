@@ -72,33 +72,25 @@ inline void dpbusd(__m512i& acc, __m512i x, __m512i w) {
     _mm512_mask_cvtepi32_storeu_epi8(g.c + (row + r) * g.n + c, tail_mask(g.n - c), \
                                      finish(acc##r##v, v));                         \
   }
-// A full row of 64 channels: four requantized vectors packed to 64 bytes
-// (saturating packs are exact: the values are already clamped to the output
-// type) and stored at once; vpmovdb stores cost several times more.
-#define EB_STORE64(r)                                                                              \
-  if constexpr (kMr > r) {                                                                         \
-    const __m512i h01 = _mm512_packs_epi32(finish(acc##r##0, 0), finish(acc##r##1, 1));            \
-    const __m512i h23 = _mm512_packs_epi32(finish(acc##r##2, 2), finish(acc##r##3, 3));            \
-    const __m512i bytes = kSignedC ? _mm512_packs_epi16(h01, h23) : _mm512_packus_epi16(h01, h23); \
-    _mm512_storeu_si512(g.c + (row + r) * g.n + c0, _mm512_permutexvar_epi32(unpack, bytes));      \
-  }
-// A block of 16, 32 or 48 whole channels (kNv < 4): packed the same way,
-// the unused vectors repeating vector 0, and stored as 16, 32 or 48 bytes.
-#define EB_STORE_NARROW(r)                                                                         \
-  if constexpr (kMr > r) {                                                                         \
-    const __m512i v0 = finish(acc##r##0, 0);                                                       \
-    const __m512i v1 = kNv > 1 ? finish(acc##r##1, 1) : v0;                                        \
-    const __m512i v2 = kNv > 2 ? finish(acc##r##2, 2) : v0;                                        \
-    const __m512i h01 = _mm512_packs_epi32(v0, v1), h22 = _mm512_packs_epi32(v2, v2);              \
-    const __m512i bytes = kSignedC ? _mm512_packs_epi16(h01, h22) : _mm512_packus_epi16(h01, h22); \
-    const __m512i y = _mm512_permutexvar_epi32(unpack, bytes);                                     \
-    uint8_t* dst = g.c + (row + r) * g.n + c0;                                                     \
-    if constexpr (kNv == 1)                                                                        \
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_castsi512_si128(y));                \
-    else if constexpr (kNv == 2)                                                                   \
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(y));             \
-    else                                                                                           \
-      _mm512_mask_storeu_epi8(dst, (__mmask64{1} << 48) - 1, y);                                   \
+// A block of whole channels (16, 32, 48 or 64): its requantized vectors
+// packed to bytes (pack_bytes; the unused ones repeat a used one) and stored
+// as 16, 32, 48 or 64 bytes at once.
+#define EB_STORE_PACKED(r)                                                             \
+  if constexpr (kMr > r) {                                                             \
+    const __m512i v0 = finish(acc##r##0, 0);                                           \
+    const __m512i v1 = kNv > 1 ? finish(acc##r##1, 1) : v0;                            \
+    const __m512i v2 = kNv > 2 ? finish(acc##r##2, 2) : v0;                            \
+    const __m512i v3 = kNv > 3 ? finish(acc##r##3, 3) : v2;                            \
+    const __m512i y = pack_bytes<kSignedC>(v0, v1, v2, v3);                            \
+    uint8_t* dst = g.c + (row + r) * g.n + c0;                                         \
+    if constexpr (kNv == 1)                                                            \
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_castsi512_si128(y));    \
+    else if constexpr (kNv == 2)                                                       \
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_castsi512_si256(y)); \
+    else if constexpr (kNv == 3)                                                       \
+      _mm512_mask_storeu_epi8(dst, (__mmask64{1} << 48) - 1, y);                       \
+    else                                                                               \
+      _mm512_storeu_si512(dst, y);                                                     \
   }
 template <int kMr, int kNv, bool kSignedA, bool kSignedC, Rq kRq>
 void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
@@ -145,16 +137,10 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
     }
     return clamp ? _mm512_min_epi32(_mm512_max_epi32(y, lo), hi) : y;
   };
-  // The packs interleave 128-bit lanes: dword j of the result comes from
-  // lane j % 4 of vector j / 4.
-  const __m512i unpack = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  if (kNv == 4 && c0 + 64 <= g.n) {
-    EB_STORE64(0) EB_STORE64(1) EB_STORE64(2) EB_STORE64(3) EB_STORE64(4) EB_STORE64(5) return;
-  }
-  if (kNv < 4 && c0 + kNv * 16 <= g.n) {
+  if (c0 + kNv * 16 <= g.n) {
     // clang-format off
-    EB_STORE_NARROW(0) EB_STORE_NARROW(1) EB_STORE_NARROW(2)
-    EB_STORE_NARROW(3) EB_STORE_NARROW(4) EB_STORE_NARROW(5) return;
+    EB_STORE_PACKED(0) EB_STORE_PACKED(1) EB_STORE_PACKED(2)
+    EB_STORE_PACKED(3) EB_STORE_PACKED(4) EB_STORE_PACKED(5) return;
     // clang-format on
   }
   // clang-format off
@@ -170,8 +156,7 @@ void tile(const GemmArgs& g, int64_t row, int c0, const int8_t* b) {
 #undef EB_INIT
 #undef EB_DOT
 #undef EB_STORE
-#undef EB_STORE64
-#undef EB_STORE_NARROW
+#undef EB_STORE_PACKED
 
 template <int kNv, bool kSignedA, bool kSignedC, Rq kRq>
 void rows(const GemmArgs& g, int64_t row, int64_t end, int c0, const int8_t* b) {

@@ -46,13 +46,15 @@ inline QVec broadcast_q(int32_t mult, int32_t lsh, int32_t rsh) {
           lsh != 0};
 }
 
-// TFLite MultiplyByQuantizedMultiplier on 8 lanes; see int8_kernels_avx512.cpp
-// for the derivation.
+// quant::round_to_int_saturated on 8 lanes; see int8_requant_avx512.h.
+inline __m256i round_to_int_saturated(__m256 v) {
+  return _mm256_cvtps_epi32(_mm256_min_ps(v, _mm256_set1_ps(1073741824.0f)));
+}
+
+// TFLite MultiplyByQuantizedMultiplier on 8 lanes (see int8_kernels_avx512.cpp
+// for the derivation), or quant::requantize_float.
 inline __m256i multiply_by_quantized_multiplier(__m256i acc, const QVec& v) {
-  if (v.is_float) {  // quant::requantize_float; see int8_requant_avx512.h
-    const __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), v.scale);
-    return _mm256_cvtps_epi32(_mm256_min_ps(f, _mm256_set1_ps(1073741824.0f)));
-  }
+  if (v.is_float) return round_to_int_saturated(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), v.scale));
   const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
   const __m256i x = v.any_lsh ? _mm256_sllv_epi32(acc, v.lsh) : acc;
   __m256i even = _mm256_mul_epi32(x, v.mult);
@@ -257,7 +259,6 @@ void add(const AddArgs& p) {
     const __m256i zp = _mm256_set1_epi32(p.output_offset);
     const __m256i lo = _mm256_set1_epi32(p.act_min), hi = _mm256_set1_epi32(p.act_max);
     const __m256 ra = _mm256_set1_ps(p.a_ratio), rb = _mm256_set1_ps(p.b_ratio);
-    const __m256 limit = _mm256_set1_ps(1073741824.0f);
     const int64_t blocks = p.count / 8;
     const bool parallel = p.count >= kMinParallelElements;
 #pragma omp parallel for schedule(static) if (parallel)
@@ -265,8 +266,8 @@ void add(const AddArgs& p) {
       const int64_t i = k * 8;
       const __m256 fa = _mm256_cvtepi32_ps(_mm256_add_epi32(load_bytes<kSigned>(a + i), aoff));
       const __m256 fb = _mm256_cvtepi32_ps(_mm256_add_epi32(load_bytes<kSigned>(b + i), boff));
-      const __m256 v = _mm256_min_ps(_mm256_fmadd_ps(fa, ra, _mm256_mul_ps(fb, rb)), limit);
-      const __m256i r = _mm256_add_epi32(_mm256_cvtps_epi32(v), zp);
+      const __m256i r = _mm256_add_epi32(
+          round_to_int_saturated(_mm256_fmadd_ps(fa, ra, _mm256_mul_ps(fb, rb))), zp);
       store_bytes<kSigned>(y + i, _mm256_min_epi32(_mm256_max_epi32(r, lo), hi));
     }
     for (int64_t i = blocks * 8; i < p.count; ++i)

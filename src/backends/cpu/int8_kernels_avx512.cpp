@@ -716,14 +716,12 @@ void add_float(const AddArgs& p) {
   const __m512i zp = _mm512_set1_epi32(p.output_offset);
   const __m512i lo = _mm512_set1_epi32(p.act_min), hi = _mm512_set1_epi32(p.act_max);
   const __m512 ra = _mm512_set1_ps(p.a_ratio), rb = _mm512_set1_ps(p.b_ratio);
-  const __m512 limit = _mm512_set1_ps(1073741824.0f);
   const auto lanes = [&](int64_t i, __mmask16 m) {
     const __m512 fa = _mm512_cvtepi32_ps(_mm512_add_epi32(load_bytes<kSigned>(a + i, m), aoff));
     const __m512 fb = _mm512_cvtepi32_ps(_mm512_add_epi32(load_bytes<kSigned>(b + i, m), boff));
-    const __m512 v = _mm512_min_ps(_mm512_fmadd_ps(fa, ra, _mm512_mul_ps(fb, rb)), limit);
-    return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(v), zp), lo), hi);
+    const __m512i r = round_to_int_saturated(_mm512_fmadd_ps(fa, ra, _mm512_mul_ps(fb, rb)));
+    return _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(r, zp), lo), hi);
   };
-  const __m512i unpack = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const int64_t blocks = (p.count + 63) / 64;
   const bool parallel = p.count >= kMinParallelElements;
 #pragma omp parallel for schedule(static) if (parallel)
@@ -731,10 +729,8 @@ void add_float(const AddArgs& p) {
     const int64_t i = k * 64;
     if (i + 64 <= p.count) {
       const __mmask16 all = 0xFFFF;
-      const __m512i h01 = _mm512_packs_epi32(lanes(i, all), lanes(i + 16, all));
-      const __m512i h23 = _mm512_packs_epi32(lanes(i + 32, all), lanes(i + 48, all));
-      const __m512i bytes = kSigned ? _mm512_packs_epi16(h01, h23) : _mm512_packus_epi16(h01, h23);
-      _mm512_storeu_si512(y + i, _mm512_permutexvar_epi32(unpack, bytes));
+      _mm512_storeu_si512(y + i, pack_bytes<kSigned>(lanes(i, all), lanes(i + 16, all),
+                                                     lanes(i + 32, all), lanes(i + 48, all)));
       continue;
     }
     for (int64_t j = i; j < p.count; j += 16) {

@@ -37,12 +37,27 @@ inline QVec load_q(const Requant& q, int c) {
           q.any_left_shift};
 }
 
-// quant::requantize_float on 16 lanes: cvtps2dq rounds half to even (the
-// default MXCSR mode); products beyond int32 become INT32_MIN, so the upper
+// quant::round_to_int_saturated on 16 lanes: cvtps2dq rounds half to even
+// (the default MXCSR mode); values beyond int32 become INT32_MIN, so the upper
 // limit is applied before the conversion.
-inline __m512i requantize_float(__m512i acc, __m512 scale) {
-  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale);
+inline __m512i round_to_int_saturated(__m512 v) {
   return _mm512_cvtps_epi32(_mm512_min_ps(v, _mm512_set1_ps(1073741824.0f)));
+}
+// quant::requantize_float on 16 lanes.
+inline __m512i requantize_float(__m512i acc, __m512 scale) {
+  return round_to_int_saturated(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), scale));
+}
+
+// Four vectors of int32 already within the output type, as 64 bytes in lane
+// order (saturating packs are exact on them; one 64-byte store costs several
+// times less than vpmovdb stores). The packs interleave 128-bit lanes: dword
+// j of their result comes from lane j % 4 of vector j / 4, hence the permute.
+template <bool kSigned>
+inline __m512i pack_bytes(__m512i v0, __m512i v1, __m512i v2, __m512i v3) {
+  const __m512i h01 = _mm512_packs_epi32(v0, v1), h23 = _mm512_packs_epi32(v2, v3);
+  const __m512i bytes = kSigned ? _mm512_packs_epi16(h01, h23) : _mm512_packus_epi16(h01, h23);
+  return _mm512_permutexvar_epi32(
+      _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), bytes);
 }
 
 // The same parameters for every lane.

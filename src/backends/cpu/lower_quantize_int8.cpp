@@ -42,6 +42,16 @@ const Node* channels_last_reader(const Lowering& L, const Node& n) {
   return nullptr;
 }
 
+// The quantization of `y` (per tensor), all but the buffers.
+int8::QuantizeArgs quantize_args(const Graph& g, const Tensor& y) {
+  int8::QuantizeArgs args;
+  args.count = y.elements();
+  args.scale = y.quant.scale();
+  args.zero_point = static_cast<int32_t>(y.quant.zero_point());
+  args.half_even = g.requantization == Requantization::kFloat;
+  return args;
+}
+
 constexpr int kMaxChannels = 4;
 constexpr int64_t kRun = 4096;  // pixels per interleaving work item
 
@@ -68,11 +78,7 @@ EB_CLONES void interleave4(const uint8_t* __restrict a, const uint8_t* __restric
 void emit_quantize_to_nhwc(Lowering& L, const Node& n, const Node& transpose) {
   const Graph& g = L.graph();
   const Tensor& y = g.tensor(n.outputs[0]);  // NCHW
-  int8::QuantizeArgs args;
-  args.scale = y.quant.scale();
-  args.zero_point = static_cast<int32_t>(y.quant.zero_point());
-  args.count = y.elements();
-  args.half_even = g.requantization == Requantization::kFloat;
+  const int8::QuantizeArgs args = quantize_args(g, y);
   const int64_t batch = y.shape[0], channels = y.shape[1], plane = y.shape[2] * y.shape[3];
   const int in = L.input_plain(n.inputs[0]);
   const int planes = L.new_buffer(y.bytes());  // the NCHW bytes, the step's own
@@ -117,11 +123,7 @@ void lower_quantize_int8(Lowering& L, const Node& n) {
   const Tensor& y = g.tensor(n.outputs[0]);
   if (const Node* t = channels_last_reader(L, n); t && y.shape[1] <= kMaxChannels)
     return emit_quantize_to_nhwc(L, n, *t);
-  int8::QuantizeArgs args;
-  args.count = y.elements();
-  args.scale = y.quant.scale();
-  args.zero_point = static_cast<int32_t>(y.quant.zero_point());
-  args.half_even = g.requantization == Requantization::kFloat;
+  const int8::QuantizeArgs args = quantize_args(g, y);
   const int in = L.input_plain(n.inputs[0]);
   const int out = L.new_plain_output(n.outputs[0]);
   const int8::Kernels& k = int8::int8_kernels();
