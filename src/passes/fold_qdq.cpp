@@ -55,10 +55,12 @@ bool weighted_inputs(const Folder& f, const Node& p, const Tensor& x, const Tens
   if (!wd) return false;
   w = wd->inputs[0];
   const Tensor& wt = f.g.tensor(w);
-  if (wt.dtype != x.dtype || y.dtype != x.dtype) return false;
+  // The weights may differ in type from the activations (u8 x i8 is what
+  // ONNX Runtime's quantize_static writes); the output must match the input.
+  if (!is_quantized_int(wt.dtype) || y.dtype != x.dtype) return false;
   const int channel_axis = p.op == OpType::kDepthwiseConv2D ? 3 : 0;
   if (wt.quant.per_channel()) {
-    if (wt.quant.axis != channel_axis || x.dtype == DType::kU8) return false;
+    if (wt.quant.axis != channel_axis) return false;
     for (int64_t z : wt.quant.zero_points)
       if (z != wt.quant.zero_point(0)) return false;
   }

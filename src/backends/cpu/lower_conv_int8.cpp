@@ -5,8 +5,8 @@
 // result is TFLite's bit for bit.
 //
 // With w - w_zp = w' + d (w' the int8 weights given to oneDNN; d = 0 when
-// w - w_zp fits int8, else w' = w - 128 (uint8) or w (int8) and d = 128 - w_zp
-// or -w_zp), TFLite's accumulator over the taps inside the image is
+// w - w_zp fits int8, else w' = w - 128 (uint8 weights) or w (int8) and
+// d = 128 - w_zp or -w_zp), TFLite's accumulator over the taps inside the image is
 //   sum (w' + d)(x - x_zp) = [sum w' x]                 (oneDNN, zero padding)
 //                          - x_zp sum w' - d x_zp n     (per channel and border class)
 //                          + d sum x                    (per pixel: window sums)
@@ -87,7 +87,7 @@ bool conv_int8_supports(const Graph& g, const Node& n) {
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& w = g.tensor(n.inputs[1]);
   const Tensor& y = g.tensor(n.outputs[0]);
-  if (!is_quantized_int(x.dtype) || w.dtype != x.dtype || y.dtype != x.dtype) return false;
+  if (!is_quantized_int(x.dtype) || !is_quantized_int(w.dtype) || y.dtype != x.dtype) return false;
   if (n.inputs.size() > 2 && n.inputs[2] >= 0 && g.tensor(n.inputs[2]).dtype != DType::kI32)
     return false;
   return has_exact_int8_products();
@@ -99,7 +99,7 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
   const Tensor* bias = n.inputs.size() > 2 && n.inputs[2] >= 0 ? &g.tensor(n.inputs[2]) : nullptr;
   const Tensor& y = g.tensor(n.outputs[0]);
   const bool fc = n.op == OpType::kFullyConnected;
-  const bool u8 = x.dtype == DType::kU8;
+  const bool u8 = x.dtype == DType::kU8, w_u8 = w.dtype == DType::kU8;
 
   Int8ConvPlan plan;
   plan.u8 = u8;
@@ -152,7 +152,7 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
   // The raw weights as int32, once (millions of them: no per-element calls).
   const int64_t w_count = w.elements();
   std::vector<int32_t> raw(static_cast<size_t>(w_count));
-  if (u8) {
+  if (w_u8) {
     const uint8_t* p = w.const_span<uint8_t>().data();
     for (int64_t i = 0; i < w_count; ++i) raw[i] = p[i];
   } else {
@@ -161,12 +161,12 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
   }
   bool fits = true;
   for (int64_t i = 0; i < w_count; ++i) fits &= raw[i] - wzp >= -128 && raw[i] - wzp <= 127;
-  const int32_t d = fits ? 0 : (u8 ? 128 - wzp : -wzp);
+  const int32_t d = fits ? 0 : (w_u8 ? 128 - wzp : -wzp);
   plan.d = d;
   std::vector<int8_t>& wq = plan.wq;
   wq.resize(static_cast<size_t>(w_count));
   for (int64_t i = 0; i < w_count; ++i)
-    wq[i] = static_cast<int8_t>(fits ? raw[i] - wzp : (u8 ? raw[i] - 128 : raw[i]));
+    wq[i] = static_cast<int8_t>(fits ? raw[i] - wzp : (w_u8 ? raw[i] - 128 : raw[i]));
 
   auto data = std::make_shared<Int8ConvData>();
   plan.data = data;

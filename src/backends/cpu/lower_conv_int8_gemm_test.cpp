@@ -5,7 +5,9 @@
 // dilation, asymmetric padding, pointwise layers small enough to be split by
 // channel blocks, blocks of 16, 32 and 48 whole channels (stored packed) and
 // of partial vectors; uint8 with weight zero points (the window-sum correction)
-// and int8 per-channel; fixed-point and float requantization; 1 and 2 threads.
+// and int8 per-channel, and each activation type with the other's weights
+// (ONNX Runtime's uint8 x int8 among them); fixed-point and float
+// requantization; 1 and 2 threads.
 #include <gtest/gtest.h>
 
 #include "backends/cpu/cpu_test_util.h"
@@ -27,22 +29,24 @@ int64_t out_dim(int64_t in, int k, int s, int d, int pa, int pb) {
   return (in + pa + pb - ((k - 1) * d + 1)) / s + 1;
 }
 
-Graph quantized_conv(const QConv& c, bool u8, unsigned seed) {
+// Activations of type t; uint8 weights per tensor with zero point 131, int8
+// weights per channel.
+Graph quantized_conv(const QConv& c, DType t, DType wt, unsigned seed) {
   GraphBuilder b;
-  const DType t = u8 ? DType::kU8 : DType::kI8;
+  const bool u8 = t == DType::kU8;
   const float xs = 0.05f, ys = 0.2f;
   const int x = b.input(t, {1, c.h, c.w, c.cin}, ref::testing::per_tensor(xs, u8 ? 120 : -3));
   const auto count = static_cast<size_t>(c.cout) * c.kh * c.kw * c.cin;
   int w;
   std::vector<float> wscale(static_cast<size_t>(c.cout));
-  if (u8) {
-    w = b.constant(t, {c.cout, c.kh, c.kw, c.cin}, random_values<uint8_t>(count, 0, 255, seed),
+  if (wt == DType::kU8) {
+    w = b.constant(wt, {c.cout, c.kh, c.kw, c.cin}, random_values<uint8_t>(count, 0, 255, seed),
                    ref::testing::per_tensor(0.01f, 131));
     wscale.assign(wscale.size(), 0.01f);
   } else {
     for (size_t i = 0; i < wscale.size(); ++i)
       wscale[i] = 0.004f + 0.001f * static_cast<float>(i % 7);
-    w = b.constant(t, {c.cout, c.kh, c.kw, c.cin}, random_values<int8_t>(count, -127, 127, seed),
+    w = b.constant(wt, {c.cout, c.kh, c.kw, c.cin}, random_values<int8_t>(count, -127, 127, seed),
                    ref::testing::per_channel(wscale, 0));
   }
   std::vector<float> bscale(wscale.size());
@@ -80,19 +84,24 @@ TEST(LowerConvInt8Gemm, AwkwardGeometriesMatchTheReferenceExactly) {
       {6, 5, 8, 16, 1, 1, 1, 1, {0, 0, 0, 0}},   // one block of 16
   };
   unsigned seed = 11;
+  const DType u8 = DType::kU8, i8 = DType::kI8;
+  const std::pair<DType, DType> types[] = {{u8, u8}, {i8, i8}, {u8, i8}, {i8, u8}};
   for (const QConv& c : cases)
-    for (bool u8 : {true, false}) {
-      Graph g = quantized_conv(c, u8, seed++);
+    for (const auto& [t, wt] : types) {
+      Graph g = quantized_conv(c, t, wt, seed++);
       const auto in = testing::make_inputs(g, seed);
       for (Requantization rq : {Requantization::kFixedPoint, Requantization::kFloat}) {
+        // TFLite has no uint8 convolution with per-channel weights.
+        if (t == u8 && wt == i8 && rq == Requantization::kFixedPoint) continue;
         g.requantization = rq;
         const auto want = testing::run_backend(g, "reference", in);
         for (int threads : {1, 2}) {
           const auto got = testing::run_backend(g, "cpu", in, threads);
           EXPECT_EQ(got[0], want[0])
               << c.kh << "x" << c.kw << " stride " << c.stride << ", in " << c.h << "x" << c.w
-              << "x" << c.cin << " -> " << c.cout << (u8 ? ", uint8" : ", int8") << ", " << threads
-              << " threads" << (rq == Requantization::kFloat ? ", float requantization" : "");
+              << "x" << c.cin << " -> " << c.cout << ", " << dtype_name(t) << " x "
+              << dtype_name(wt) << ", " << threads << " threads"
+              << (rq == Requantization::kFloat ? ", float requantization" : "");
         }
       }
     }

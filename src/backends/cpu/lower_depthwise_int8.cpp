@@ -28,7 +28,7 @@ bool depthwise_int8_supports(const Graph& g, const Node& n) {
   const Tensor& x = g.tensor(n.inputs[0]);
   const Tensor& w = g.tensor(n.inputs[1]);
   const Tensor& y = g.tensor(n.outputs[0]);
-  if (!is_quantized_int(x.dtype) || w.dtype != x.dtype || y.dtype != x.dtype) return false;
+  if (!is_quantized_int(x.dtype) || !is_quantized_int(w.dtype) || y.dtype != x.dtype) return false;
   return n.inputs.size() < 3 || n.inputs[2] < 0 || g.tensor(n.inputs[2]).dtype == DType::kI32;
 }
 
@@ -71,7 +71,8 @@ void lower_depthwise_int8(Lowering& L, const Node& n) {
   for (int t = 0; t < taps; ++t)
     for (int k = 0; k < c; ++k) {
       const int64_t i = static_cast<int64_t>(t) * c + k;
-      const int32_t v = u8 ? w.const_span<uint8_t>()[i] : w.const_span<int8_t>()[i];
+      const int32_t v =
+          w.dtype == DType::kU8 ? w.const_span<uint8_t>()[i] : w.const_span<int8_t>()[i];
       data->w[static_cast<size_t>(t) * cpad + k] = v + q.params.filter_offset;
     }
   data->bias.assign(cpad, 0);

@@ -44,9 +44,9 @@ void conv2d_f32(const ConvShape& s, float act_min, float act_max, const float* x
   }
 }
 
-template <typename T>
-void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, const T* w,
-                  const int32_t* bias, T* y) {
+template <typename X, typename W>
+void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const X* x, const W* w,
+                  const int32_t* bias, X* y) {
   const int cin_per_group = s.in_c / s.groups;
   const int cout_per_group = s.out_c / s.groups;
   for (int b = 0; b < s.batch; ++b) {
@@ -54,7 +54,7 @@ void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, cons
       const int iy_origin = oy * s.stride_h - s.pad_top;
       for (int ox = 0; ox < s.out_w; ++ox) {
         const int ix_origin = ox * s.stride_w - s.pad_left;
-        T* out = y + ((static_cast<size_t>(b) * s.out_h + oy) * s.out_w + ox) * s.out_c;
+        X* out = y + ((static_cast<size_t>(b) * s.out_h + oy) * s.out_w + ox) * s.out_c;
         for (int oc = 0; oc < s.out_c; ++oc) {
           const int group = oc / cout_per_group;
           int32_t acc = 0;
@@ -64,9 +64,9 @@ void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, cons
             for (int fx = 0; fx < s.filter_w; ++fx) {
               const int ix = ix_origin + fx * s.dilation_w;
               if (ix < 0 || ix >= s.in_w) continue;
-              const T* xp = x + ((static_cast<size_t>(b) * s.in_h + iy) * s.in_w + ix) * s.in_c +
+              const X* xp = x + ((static_cast<size_t>(b) * s.in_h + iy) * s.in_w + ix) * s.in_c +
                             group * cin_per_group;
-              const T* wp = w + ((static_cast<size_t>(oc) * s.filter_h + fy) * s.filter_w + fx) *
+              const W* wp = w + ((static_cast<size_t>(oc) * s.filter_h + fy) * s.filter_w + fx) *
                                     cin_per_group;
               for (int ic = 0; ic < cin_per_group; ++ic)
                 acc += (static_cast<int32_t>(wp[ic]) + q.filter_offset) *
@@ -75,26 +75,22 @@ void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, cons
           }
           if (bias) acc += bias[oc];
           acc = rescale(acc, q, oc) + q.output_offset;
-          out[oc] = static_cast<T>(std::clamp(acc, q.act_min, q.act_max));
+          out[oc] = static_cast<X>(std::clamp(acc, q.act_min, q.act_max));
         }
       }
     }
   }
 }
 
-template void conv2d_quant<uint8_t>(const ConvShape&, const ConvQuantParams&, const uint8_t*,
-                                    const uint8_t*, const int32_t*, uint8_t*);
-template void conv2d_quant<int8_t>(const ConvShape&, const ConvQuantParams&, const int8_t*,
-                                   const int8_t*, const int32_t*, int8_t*);
-
 void make_conv_quantization(const NodeView& v, const Tensor& x, const Tensor& w, const Tensor* bias,
                             const Tensor& y, int channel_axis, int out_channels,
                             const FusedActivation& act, MultiplierRule rule,
                             ConvQuantization& out) {
-  if (w.dtype != x.dtype || y.dtype != x.dtype)
+  if (!is_quantized_int(w.dtype) || y.dtype != x.dtype)
     v.unsupported("input " + std::string(dtype_name(x.dtype)) + ", weights " +
                   std::string(dtype_name(w.dtype)) + " and output " +
-                  std::string(dtype_name(y.dtype)) + " must have the same type");
+                  std::string(dtype_name(y.dtype)) +
+                  ": the input and output must have one type, the weights u8 or i8");
   v.require_per_tensor(x);
   v.require_per_tensor(y);
   if (bias && bias->dtype != DType::kI32)
@@ -110,8 +106,6 @@ void make_conv_quantization(const NodeView& v, const Tensor& x, const Tensor& w,
         v.unsupported("weights '" + w.name + "' have per-channel zero points");
   }
 
-  if (rule == MultiplierRule::kFloatScaleProduct && w.quant.scales.size() != 1)
-    v.unsupported("weights '" + w.name + "' must have one scale");
   const float input_scale = x.quant.scale();
   const float output_scale = y.quant.scale();
   if (v.graph().requantization == Requantization::kFloat) {
@@ -192,18 +186,13 @@ PreparedNode prepare_conv2d(const Graph& g, const Node& n, const TensorMemory& m
                                                         : MultiplierRule::kDoublePerChannel;
       make_conv_quantization(v, x, w, bias, y, /*channel_axis=*/0, s.out_c, a.act, rule, *q);
       const int32_t* bp = bias ? v.input_data<int32_t>(2) : nullptr;
-      if (x.dtype == DType::kU8) {
-        const uint8_t* xp = v.input_data<uint8_t>(0);
-        const uint8_t* wp = v.input_data<uint8_t>(1);
-        uint8_t* yp = v.output_data<uint8_t>();
-        return {v.kernel_name("conv2d", x.dtype),
+      return with_quant_types(x.dtype, w.dtype, [&](auto xt, auto wt) -> PreparedNode {
+        const auto* xp = v.input_data<decltype(xt)>(0);
+        const auto* wp = v.input_data<decltype(wt)>(1);
+        auto* yp = v.output_data<decltype(xt)>();
+        return {v.kernel_name("conv2d", x.dtype, w.dtype),
                 [s, q, xp, wp, bp, yp] { conv2d_quant(s, q->params, xp, wp, bp, yp); }};
-      }
-      const int8_t* xp = v.input_data<int8_t>(0);
-      const int8_t* wp = v.input_data<int8_t>(1);
-      int8_t* yp = v.output_data<int8_t>();
-      return {v.kernel_name("conv2d", x.dtype),
-              [s, q, xp, wp, bp, yp] { conv2d_quant(s, q->params, xp, wp, bp, yp); }};
+      });
     }
     default: v.unsupported_dtype(x.dtype);
   }

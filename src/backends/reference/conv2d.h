@@ -16,6 +16,10 @@
 // Graphs with Graph::requantization kFloat (ONNX's QLinearConv / QDQ) rescale
 // in float instead: round_half_even(float(acc) * float(input_scale *
 // filter_scale) / output_scale), as ONNX Runtime computes it.
+//
+// Activations (input and output) share one type; the weights may have the
+// other (ONNX Runtime's quantize_static writes uint8 activations with int8
+// weights).
 #pragma once
 
 #include <cstdint>
@@ -60,9 +64,19 @@ inline int32_t rescale(int32_t acc, const ConvQuantParams& q, int c) {
 
 void conv2d_f32(const ConvShape& s, float act_min, float act_max, const float* x, const float* w,
                 const float* bias, float* y);
-template <typename T>
-void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, const T* w,
-                  const int32_t* bias, T* y);
+template <typename X, typename W>
+void conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const X* x, const W* w,
+                  const int32_t* bias, X* y);
+
+// Calls f(X{}, W{}) with the C++ types (uint8_t or int8_t) of a quantized
+// node's activations and weights: the one place the four pairs are spelled.
+template <typename F>
+decltype(auto) with_quant_types(DType activations, DType weights, F&& f) {
+  auto with_weights = [&](auto x) -> decltype(auto) {
+    return weights == DType::kU8 ? f(x, uint8_t{}) : f(x, int8_t{});
+  };
+  return activations == DType::kU8 ? with_weights(uint8_t{}) : with_weights(int8_t{});
+}
 
 // Owns what ConvQuantParams points to; built at prepare time.
 struct ConvQuantization {

@@ -299,11 +299,26 @@ TEST(Conv2D, UnsupportedTypeNamesTheNode) {
   }
 }
 
-TEST(Conv2D, MixedTypesAreRejected) {
+// ONNX Runtime's quantize_static: uint8 activations, int8 per-channel weights.
+// x - 128 = (2, -8); w = (4, -2) at scale 0.25 and (-3, 8) at 0.5;
+// sums 24 and -70, times 0.5 x w_scale / 0.5 = 6 and -35 steps, + zero point 100.
+TEST(Conv2D, Uint8ActivationsWithInt8Weights) {
+  GraphBuilder b;
+  const int x = b.input(DType::kU8, {1, 1, 1, 2}, per_tensor(0.5f, 128));
+  const int w = b.constant(DType::kI8, {2, 1, 1, 2}, std::vector<int8_t>{4, -2, -3, 8},
+                           per_channel({0.25f, 0.5f}, 0));
+  const int y = b.tensor(DType::kU8, {1, 1, 1, 2}, per_tensor(0.5f, 100));
+  b.node(OpType::kConv2D, {x, w, -1}, y, conv_attrs(1, 1, 1, 1, {}, 1));
+  Graph g = b.build({y});
+  g.requantization = Requantization::kFloat;
+  EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{130, 120})), (std::vector<int>{106, 65}));
+}
+
+TEST(Conv2D, InputAndOutputOfDifferentTypesAreRejected) {
   GraphBuilder b;
   const int x = b.input(DType::kI8, {1, 2, 2, 1}, per_tensor(1.0f, 0));
-  const int w = b.constant(DType::kU8, {1, 1, 1, 1}, std::vector<uint8_t>{1}, per_tensor(1.0f, 0));
-  const int y = b.tensor(DType::kI8, {1, 2, 2, 1}, per_tensor(1.0f, 0));
+  const int w = b.constant(DType::kI8, {1, 1, 1, 1}, std::vector<int8_t>{1}, per_tensor(1.0f, 0));
+  const int y = b.tensor(DType::kU8, {1, 2, 2, 1}, per_tensor(1.0f, 0));
   b.node(OpType::kConv2D, {x, w, -1}, y, conv_attrs(1, 1, 1, 1, {}, 1));
   const Graph g = b.build({y});
   EXPECT_THROW(make_reference_backend()->compile(g, {}), Error);

@@ -52,31 +52,24 @@ void depthwise_conv2d_f32(const ConvShape& s, float act_min, float act_max, cons
       }
 }
 
-template <typename T>
-void depthwise_conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, const T* w,
-                            const int32_t* bias, T* y, int32_t* acc) {
+template <typename X, typename W>
+void depthwise_conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const X* x, const W* w,
+                            const int32_t* bias, X* y, int32_t* acc) {
   const int32_t w_off = q.filter_offset, x_off = q.input_offset;
   for (int b = 0; b < s.batch; ++b)
     for (int oy = 0; oy < s.out_h; ++oy)
       for (int ox = 0; ox < s.out_w; ++ox) {
-        accumulate_pixel(s, x, w, b, oy, ox, acc, [w_off, x_off](T wv, T xv) {
+        accumulate_pixel(s, x, w, b, oy, ox, acc, [w_off, x_off](W wv, X xv) {
           return (static_cast<int32_t>(wv) + w_off) * (static_cast<int32_t>(xv) + x_off);
         });
-        T* out = y + ((static_cast<size_t>(b) * s.out_h + oy) * s.out_w + ox) * s.out_c;
+        X* out = y + ((static_cast<size_t>(b) * s.out_h + oy) * s.out_w + ox) * s.out_c;
         for (int oc = 0; oc < s.out_c; ++oc) {
           int32_t v = acc[oc] + (bias ? bias[oc] : 0);
           v = rescale(v, q, oc) + q.output_offset;
-          out[oc] = static_cast<T>(std::clamp(v, q.act_min, q.act_max));
+          out[oc] = static_cast<X>(std::clamp(v, q.act_min, q.act_max));
         }
       }
 }
-
-template void depthwise_conv2d_quant<uint8_t>(const ConvShape&, const ConvQuantParams&,
-                                              const uint8_t*, const uint8_t*, const int32_t*,
-                                              uint8_t*, int32_t*);
-template void depthwise_conv2d_quant<int8_t>(const ConvShape&, const ConvQuantParams&,
-                                             const int8_t*, const int8_t*, const int32_t*, int8_t*,
-                                             int32_t*);
 
 PreparedNode prepare_depthwise_conv2d(const Graph& g, const Node& n, const TensorMemory& mem) {
   const NodeView v(g, n, mem);
@@ -126,20 +119,14 @@ PreparedNode prepare_depthwise_conv2d(const Graph& g, const Node& n, const Tenso
       make_conv_quantization(v, x, w, bias, y, /*channel_axis=*/3, s.out_c, a.act, rule, *q);
       auto acc = std::make_shared<std::vector<int32_t>>(static_cast<size_t>(s.out_c));
       const int32_t* bp = bias ? v.input_data<int32_t>(2) : nullptr;
-      if (x.dtype == DType::kU8) {
-        const uint8_t* xp = v.input_data<uint8_t>(0);
-        const uint8_t* wp = v.input_data<uint8_t>(1);
-        uint8_t* yp = v.output_data<uint8_t>();
-        return {v.kernel_name("depthwise_conv2d", x.dtype), [s, q, xp, wp, bp, yp, acc] {
+      return with_quant_types(x.dtype, w.dtype, [&](auto xt, auto wt) -> PreparedNode {
+        const auto* xp = v.input_data<decltype(xt)>(0);
+        const auto* wp = v.input_data<decltype(wt)>(1);
+        auto* yp = v.output_data<decltype(xt)>();
+        return {v.kernel_name("depthwise_conv2d", x.dtype, w.dtype), [s, q, xp, wp, bp, yp, acc] {
                   depthwise_conv2d_quant(s, q->params, xp, wp, bp, yp, acc->data());
                 }};
-      }
-      const int8_t* xp = v.input_data<int8_t>(0);
-      const int8_t* wp = v.input_data<int8_t>(1);
-      int8_t* yp = v.output_data<int8_t>();
-      return {v.kernel_name("depthwise_conv2d", x.dtype), [s, q, xp, wp, bp, yp, acc] {
-                depthwise_conv2d_quant(s, q->params, xp, wp, bp, yp, acc->data());
-              }};
+      });
     }
     default: v.unsupported_dtype(x.dtype);
   }

@@ -16,8 +16,8 @@ namespace edgebench::ref {
 // `acc` is scratch space for out_c accumulators (one output pixel).
 void depthwise_conv2d_f32(const ConvShape& s, float act_min, float act_max, const float* x,
                           const float* w, const float* bias, float* y, float* acc);
-template <typename T>
-void depthwise_conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const T* x, const T* w,
-                            const int32_t* bias, T* y, int32_t* acc);
+template <typename X, typename W>
+void depthwise_conv2d_quant(const ConvShape& s, const ConvQuantParams& q, const X* x, const W* w,
+                            const int32_t* bias, X* y, int32_t* acc);
 
 }  // namespace edgebench::ref

@@ -104,6 +104,21 @@ TEST(DepthwiseConv2D, U8HandComputed) {
   EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{95, 103, 101})), (std::vector<int>{0, 20}));
 }
 
+// uint8 activations with int8 per-channel weights (ONNX Runtime's QDQ):
+// x - 128 = (2, -8), w = (4 at 0.25, -3 at 0.5): 8 x 0.125 and -(-24) x 0.25
+// real 1 and 6, i.e. 2 and 12 output steps above zero point 100.
+TEST(DepthwiseConv2D, Uint8ActivationsWithInt8Weights) {
+  GraphBuilder b;
+  const int x = b.input(DType::kU8, {1, 1, 1, 2}, per_tensor(0.5f, 128));
+  const int w = b.constant(DType::kI8, {1, 1, 1, 2}, std::vector<int8_t>{4, -3},
+                           per_channel({0.25f, 0.5f}, 3));
+  const int y = b.tensor(DType::kU8, {1, 1, 1, 2}, per_tensor(0.5f, 100));
+  b.node(OpType::kDepthwiseConv2D, {x, w, -1}, y, Conv2DAttrs{});
+  Graph g = b.build({y});
+  g.requantization = Requantization::kFloat;
+  EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{130, 120})), (std::vector<int>{102, 112}));
+}
+
 template <typename T>
 void quantized_random_case(DType t, bool per_channel_weights) {
   const Case c;

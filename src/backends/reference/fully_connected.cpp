@@ -21,29 +21,23 @@ void fully_connected_f32(const FullyConnectedShape& s, float act_min, float act_
   }
 }
 
-template <typename T>
-void fully_connected_quant(const FullyConnectedShape& s, const ConvQuantParams& q, const T* x,
-                           const T* w, const int32_t* bias, T* y) {
+template <typename X, typename W>
+void fully_connected_quant(const FullyConnectedShape& s, const ConvQuantParams& q, const X* x,
+                           const W* w, const int32_t* bias, X* y) {
   for (int r = 0; r < s.rows; ++r) {
-    const T* xr = x + static_cast<size_t>(r) * s.depth;
+    const X* xr = x + static_cast<size_t>(r) * s.depth;
     for (int o = 0; o < s.out; ++o) {
-      const T* wo = w + static_cast<size_t>(o) * s.depth;
+      const W* wo = w + static_cast<size_t>(o) * s.depth;
       int32_t acc = 0;
       for (int k = 0; k < s.depth; ++k)
         acc += (static_cast<int32_t>(wo[k]) + q.filter_offset) *
                (static_cast<int32_t>(xr[k]) + q.input_offset);
       if (bias) acc += bias[o];
       acc = rescale(acc, q, o) + q.output_offset;
-      y[static_cast<size_t>(r) * s.out + o] = static_cast<T>(std::clamp(acc, q.act_min, q.act_max));
+      y[static_cast<size_t>(r) * s.out + o] = static_cast<X>(std::clamp(acc, q.act_min, q.act_max));
     }
   }
 }
-
-template void fully_connected_quant<uint8_t>(const FullyConnectedShape&, const ConvQuantParams&,
-                                             const uint8_t*, const uint8_t*, const int32_t*,
-                                             uint8_t*);
-template void fully_connected_quant<int8_t>(const FullyConnectedShape&, const ConvQuantParams&,
-                                            const int8_t*, const int8_t*, const int32_t*, int8_t*);
 
 PreparedNode prepare_fully_connected(const Graph& g, const Node& n, const TensorMemory& mem) {
   const NodeView v(g, n, mem);
@@ -79,18 +73,13 @@ PreparedNode prepare_fully_connected(const Graph& g, const Node& n, const Tensor
                                                             : MultiplierRule::kFloatScaleProduct;
       make_conv_quantization(v, x, w, bias, y, /*channel_axis=*/0, s.out, a.act, rule, *q);
       const int32_t* bp = bias ? v.input_data<int32_t>(2) : nullptr;
-      if (x.dtype == DType::kU8) {
-        const uint8_t* xp = v.input_data<uint8_t>(0);
-        const uint8_t* wp = v.input_data<uint8_t>(1);
-        uint8_t* yp = v.output_data<uint8_t>();
-        return {v.kernel_name("fully_connected", x.dtype),
+      return with_quant_types(x.dtype, w.dtype, [&](auto xt, auto wt) -> PreparedNode {
+        const auto* xp = v.input_data<decltype(xt)>(0);
+        const auto* wp = v.input_data<decltype(wt)>(1);
+        auto* yp = v.output_data<decltype(xt)>();
+        return {v.kernel_name("fully_connected", x.dtype, w.dtype),
                 [s, q, xp, wp, bp, yp] { fully_connected_quant(s, q->params, xp, wp, bp, yp); }};
-      }
-      const int8_t* xp = v.input_data<int8_t>(0);
-      const int8_t* wp = v.input_data<int8_t>(1);
-      int8_t* yp = v.output_data<int8_t>();
-      return {v.kernel_name("fully_connected", x.dtype),
-              [s, q, xp, wp, bp, yp] { fully_connected_quant(s, q->params, xp, wp, bp, yp); }};
+      });
     }
     default: v.unsupported_dtype(x.dtype);
   }

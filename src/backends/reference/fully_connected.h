@@ -22,8 +22,8 @@ struct FullyConnectedShape {
 
 void fully_connected_f32(const FullyConnectedShape& s, float act_min, float act_max, const float* x,
                          const float* w, const float* bias, float* y);
-template <typename T>
-void fully_connected_quant(const FullyConnectedShape& s, const ConvQuantParams& q, const T* x,
-                           const T* w, const int32_t* bias, T* y);
+template <typename X, typename W>
+void fully_connected_quant(const FullyConnectedShape& s, const ConvQuantParams& q, const X* x,
+                           const W* w, const int32_t* bias, X* y);
 
 }  // namespace edgebench::ref

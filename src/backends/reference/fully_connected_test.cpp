@@ -53,6 +53,20 @@ TEST(FullyConnected, U8HandComputed) {
   EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{6, 0})), std::vector<int>{9});
 }
 
+// uint8 activations with int8 per-channel weights: Conv2D's
+// Uint8ActivationsWithInt8Weights as a fully-connected layer.
+TEST(FullyConnected, Uint8ActivationsWithInt8Weights) {
+  GraphBuilder b;
+  const int x = b.input(DType::kU8, {1, 2}, per_tensor(0.5f, 128));
+  const int w = b.constant(DType::kI8, {2, 2}, std::vector<int8_t>{4, -2, -3, 8},
+                           per_channel({0.25f, 0.5f}, 0));
+  const int y = b.tensor(DType::kU8, {1, 2}, per_tensor(0.5f, 100));
+  b.node(OpType::kFullyConnected, {x, w, -1}, y, FullyConnectedAttrs{});
+  Graph g = b.build({y});
+  g.requantization = Requantization::kFloat;
+  EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{130, 120})), (std::vector<int>{106, 65}));
+}
+
 TEST(FullyConnected, I8PerChannelAgainstDirectSum) {
   const int rows = 3, depth = 37, out = 5;
   const auto xv = random_values<int8_t>(rows * depth, -128, 127, 21);

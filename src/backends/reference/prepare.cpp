@@ -8,6 +8,12 @@ std::string NodeView::kernel_name(std::string_view base, DType t) const {
   return "ref:" + std::string(base) + "_" + std::string(dtype_name(t));
 }
 
+std::string NodeView::kernel_name(std::string_view base, DType activations, DType weights) const {
+  std::string name = kernel_name(base, activations);
+  if (weights != activations) name += "_" + std::string(dtype_name(weights)) + "w";
+  return name;
+}
+
 void NodeView::unsupported(const std::string& what) const {
   // The node's number is its position in the graph's node list.
   std::string index = "?";

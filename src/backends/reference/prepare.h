@@ -54,6 +54,9 @@ class NodeView {
 
   // "ref:<base>_<dtype>", the name recorded for profiles.
   std::string kernel_name(std::string_view base, DType t) const;
+  // A weighted quantized kernel: "ref:<base>_<activations>", plus
+  // "_<weights>w" where the weights' type differs.
+  std::string kernel_name(std::string_view base, DType activations, DType weights) const;
 
   // Error(kUnsupported, "<source>: node #<i> <Op> '<name>': <what>").
   [[noreturn]] void unsupported(const std::string& what) const;

@@ -408,8 +408,13 @@ onnx::ModelProto Exporter::build() {
     meta["preprocess"] = preprocess_family_name(default_preprocess_family(g));
   if (!g.format.empty()) meta["source_format"] = g.format;
   // A quantized TFLite model keeps TFLite's arithmetic when we import it back
-  // (bit for bit); other runtimes requantize as ONNX defines it.
-  meta["requantization"] = g.requantization == Requantization::kFloat ? "float" : "fixed_point";
+  // (bit for bit); other runtimes requantize as ONNX defines it. A float model
+  // gets no key: tools that quantize it (ONNX Runtime's quantize_static) copy
+  // metadata, and their QDQ output must requantize as ONNX defines it.
+  const bool quantized = std::any_of(g.tensors.begin(), g.tensors.end(),
+                                     [](const Tensor& t) { return is_quantized_int(t.dtype); });
+  if (quantized)
+    meta["requantization"] = g.requantization == Requantization::kFloat ? "float" : "fixed_point";
   for (const auto& [k, v] : meta) {
     auto* p = model_.add_metadata_props();
     p->set_key(k);

@@ -127,6 +127,18 @@ TEST(ExportOnnx, RequantizationRoundTripsThroughMetadata) {
       import_onnx_buffer(reinterpret_cast<const uint8_t*>(plain.data()), plain.size(), "plain.onnx")
           .requantization,
       Requantization::kFloat);
+
+  // A float export (a dequantized TFLite model) says nothing: whatever quantizes
+  // it later and copies the metadata must not inherit TFLite's arithmetic.
+  ref::testing::GraphBuilder fb;
+  const int fx = fb.input(DType::kF32, {1, 4, 4, 8});
+  const int fw = fb.constant(DType::kF32, {8, 1, 1, 8}, std::vector<float>(64, 0.5f));
+  const int fy = fb.tensor(DType::kF32, {1, 4, 4, 8});
+  fb.node(OpType::kConv2D, {fx, fw, -1}, fy, Conv2DAttrs{});
+  Graph fg = fb.build({fy});
+  fg.requantization = Requantization::kFixedPoint;
+  ASSERT_TRUE(m.ParseFromString(export_onnx_bytes(fg, {})));
+  for (const auto& p : m.metadata_props()) EXPECT_NE(p.key(), "requantization");
 }
 
 // Every node of an export is read by another or is a graph output (an ONNX
