@@ -15,9 +15,9 @@ Groups and the reference each ratio is against:
                      ratio vs the faster of ORT and OpenVINO; GFLOP/s vs the sgemm peak
   bf16 <zoo model>   OpenVINO bf16, edgebench bf16 (only on CPUs with AVX512-BF16)
   int8 <zoo model>   ORT on its own quantize_static model (QDQ, per-channel, u8 activations /
-                     s8 weights, calibrated on the first 100 shared images), edgebench on its PTQ
-                     (`edgebench quantize`), ORT on edgebench's QDQ export; ratios vs the fp32
-                     peer and vs ORT's own int8
+                     s8 weights, calibrated on the first 100 shared images) and edgebench on
+                     that same file, edgebench on its PTQ (`edgebench quantize`), ORT on
+                     edgebench's QDQ export; ratios vs the fp32 peer and vs ORT's own int8
   int8 tflite        LiteRT (default XNNPACK delegate) and edgebench on the shared MobileNetV2
                      quant model, ORT and edgebench on its ONNX export; ratio vs LiteRT
 Pieces whose command does not exist yet (export, quantize) are reported as skipped.
@@ -205,7 +205,8 @@ def build_cases(args, made, bf16):
             cases += [(g, "OpenVINO bf16", "openvino", onnx, "bf16"),
                       (g, "edgebench bf16", "edgebench", onnx, "bf16")]
         g = f"int8 {m}"
-        cases.append((g, "ORT quantize_static", "ort", made["ort_int8"][m], None))
+        cases += [(g, "ORT quantize_static", "ort", made["ort_int8"][m], None),
+                  (g, "edgebench on ORT quantize_static", "edgebench", made["ort_int8"][m], None)]
         if m in made["ptq"]:
             cases += [(g, "edgebench PTQ", "edgebench", made["ptq"][m], None),
                       (g, "ORT on edgebench PTQ", "ort", made["ptq"][m], None)]
