@@ -65,6 +65,8 @@ void add_ptq_flags(CLI::App& sub, PtqOptions& o) {
       ->check(CLI::Range(0, 1000000));
   sub.add_flag("--ptq-bias-correction", o.bias_correction,
                "Shift each layer's int32 bias by its mean output error on the calibration images");
+  sub.add_option("--ptq-activations", o.activations, "uint8 | int8 (default uint8)")
+      ->check(CLI::IsMember({"uint8", "int8"}));
 }
 
 void add_quantize(CLI::App& app) {
@@ -83,6 +85,10 @@ void add_quantize(CLI::App& app) {
       ->check(CLI::Range(50.0, 100.0));
   sub->add_flag("--per-channel,!--per-tensor", a->ptq.per_channel,
                 "Weight scales per output channel (default) or one per tensor");
+  sub->add_option("--activations", a->ptq.activations,
+                  "Activation type: uint8 (default; ONNX Runtime's quantize_static default) or "
+                  "int8 (TFLite's); the same grid 128 apart, the same results")
+      ->check(CLI::IsMember({"uint8", "int8"}));
   sub->add_option("--keep-float", a->ptq.keep_float,
                   "Keep the K layers with the worst SQNR in float (mixed precision)")
       ->check(CLI::Range(0, 1000000));

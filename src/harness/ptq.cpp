@@ -136,6 +136,10 @@ PtqResult post_training_quantize(const Graph& float_graph, const std::string& sh
 
   pq::QuantizeOptions qo;
   qo.per_channel = opt.per_channel;
+  if (opt.activations != "uint8" && opt.activations != "int8")
+    fail(ErrorCode::kUsage, opt.activations, "activation type must be uint8 or int8");
+  qo.activations = opt.activations == "int8" ? DType::kI8 : DType::kU8;
+  r.activations = opt.activations;
   r.bias_correction = opt.bias_correction;
   auto quantize = [&] {
     pq::QuantizeResult q = pq::quantize_graph(g, ranges, qo);
@@ -171,9 +175,9 @@ PtqResult post_training_quantize(const Graph& float_graph, const std::string& sh
 std::string ptq_text(const PtqResult& r, size_t sqnr_rows) {
   const size_t n = r.calib_images.size();
   std::string s = fmt::format(
-      "int8 PTQ ({}, {} preprocessing): calibrated on the first {} of {} images in {} (sorted by "
-      "name); evaluate on the other {}.\n",
-      r.method, r.preprocess, n, r.images_in_dir, r.calib_dir, r.images_in_dir - n);
+      "int8 PTQ ({}, {} preprocessing, {} activations): calibrated on the first {} of {} images "
+      "in {} (sorted by name); evaluate on the other {}.\n",
+      r.method, r.preprocess, r.activations, n, r.images_in_dir, r.calib_dir, r.images_in_dir - n);
   s +=
       fmt::format("calibration cache: {} ({})\n", r.cache_hit ? "reused" : "written", r.cache_file);
   s += fmt::format("{} nodes int8, {} float", r.quantized_nodes, r.float_nodes.size());
@@ -205,6 +209,7 @@ nlohmann::json ptq_json(const PtqResult& r) {
     images.push_back(std::filesystem::path(p).filename().string());
   return {{"method", r.method},
           {"preprocess", r.preprocess},
+          {"activations", r.activations},
           {"calib_dir", r.calib_dir},
           {"calib_images", images},
           {"images_in_dir", r.images_in_dir},

@@ -21,20 +21,21 @@ struct PtqOptions {
   std::string method = "entropy";
   double percentile = 99.99;
   bool per_channel = true;
-  int keep_float = 0;            // keep the K layers with the worst SQNR in float
-  bool bias_correction = false;  // empirical bias correction on the calibration images
-  bool sensitivity = false;      // compute the SQNR table (always when keep_float > 0)
-  std::string preprocess;        // empty: from the model
-  std::string backend = "cpu";   // runs calibration and sensitivity
-  int threads = 0;               // 0: all cores
-  std::string cache_dir;         // empty: passes::quantize::default_cache_dir()
+  std::string activations = "uint8";  // uint8 (ONNX Runtime's default) | int8 (TFLite's)
+  int keep_float = 0;                 // keep the K layers with the worst SQNR in float
+  bool bias_correction = false;       // empirical bias correction on the calibration images
+  bool sensitivity = false;           // compute the SQNR table (always when keep_float > 0)
+  std::string preprocess;             // empty: from the model
+  std::string backend = "cpu";        // runs calibration and sensitivity
+  int threads = 0;                    // 0: all cores
+  std::string cache_dir;              // empty: passes::quantize::default_cache_dir()
   bool use_cache = true;
   bool quiet = false;
 };
 
 struct PtqResult {
   Graph graph;  // the int8 graph
-  std::string method, preprocess;
+  std::string method, preprocess, activations;
   std::string calib_dir;
   std::vector<std::string> calib_images;  // the images used, sorted
   size_t images_in_dir = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "backends/backend.h"
+#include "backends/quant_arith.h"
 #include "passes/graph_edit.h"
 
 namespace edgebench::passes::quantize {
@@ -56,15 +57,18 @@ int correct_biases(const Graph& float_graph, QuantizeResult& quantized,
     Graph fcut = cut_after(float_graph, fp, layer.float_tensor);
     Graph qcut = cut_after(q, qp, layer.quant_tensor);
     Tensor& out = qcut.tensor(layer.quant_tensor);
+    const bool u8 = out.dtype == DType::kU8;
     auto lowest = [&] {
-      return out.quant.scale() * static_cast<float>(-128 - out.quant.zero_point());
+      return out.quant.scale() *
+             static_cast<float>(quant::qmin(out.dtype) - out.quant.zero_point());
     };
     auto highest = [&] {
-      return out.quant.scale() * static_cast<float>(127 - out.quant.zero_point());
+      return out.quant.scale() *
+             static_cast<float>(quant::qmax(out.dtype) - out.quant.zero_point());
     };
     if (activation_of(q.nodes[static_cast<size_t>(qp)]).kind != ActivationKind::kNone) {
       const float r = std::max(std::fabs(lowest()), std::fabs(highest()));
-      out.quant = int8_params({-r, r});
+      out.quant = activation_params({-r, r}, out.dtype);
     }
     const float scale = out.quant.scale();
     const auto zp = static_cast<int32_t>(out.quant.zero_point());
@@ -76,7 +80,7 @@ int correct_biases(const Graph& float_graph, QuantizeResult& quantized,
     const size_t channels = static_cast<size_t>(bias.elements());
     const size_t n = static_cast<size_t>(out.elements());
     std::vector<float> f(n);
-    std::vector<int8_t> y(n);
+    std::vector<uint8_t> y(n);  // the raw bytes, read by the output's type
     std::vector<double> sum(channels, 0.0);
     std::vector<uint64_t> count(channels, 0);
     for (const auto& in : inputs) {
@@ -86,7 +90,8 @@ int correct_biases(const Graph& float_graph, QuantizeResult& quantized,
       for (size_t k = 0; k < n; ++k) {
         if (!(f[k] > lo && f[k] < hi)) continue;
         const size_t c = k % channels;
-        sum[c] += static_cast<double>(scale) * (y[k] - zp) - f[k];
+        const int32_t v = u8 ? y[k] : static_cast<int8_t>(y[k]);
+        sum[c] += static_cast<double>(scale) * (v - zp) - f[k];
         ++count[c];
       }
     }

@@ -207,18 +207,21 @@ class Rewriter {
     const size_t i = static_cast<size_t>(id);
     if (qid_[i] >= 0) return qid_[i];
     const Tensor& t = g_.tensor(id);
+    const DType at = opt_.activations;
     if (t.is_const()) {
-      const QuantParams qp = int8_params(const_range(t));
-      std::vector<int8_t> v;
+      const QuantParams qp = activation_params(const_range(t), at);
+      std::vector<int32_t> v;
       for (float f : t.const_span<float>())
-        v.push_back(static_cast<int8_t>(
+        v.push_back(
             std::clamp(quant::quantize_real(f, qp.scale(), static_cast<int32_t>(qp.zero_point())),
-                       -128, 127)));
-      qid_[i] = add_tensor(t, DType::kI8, qp, "_int8");
-      q_.tensor(qid_[i]).data = make_owned_const(v);
+                       quant::qmin(at), quant::qmax(at)));
+      qid_[i] = add_tensor(t, at, qp, "_int8");
+      q_.tensor(qid_[i]).data = at == DType::kU8
+                                    ? make_owned_const(std::vector<uint8_t>(v.begin(), v.end()))
+                                    : make_owned_const(std::vector<int8_t>(v.begin(), v.end()));
       return qid_[i];
     }
-    qid_[i] = add_tensor(t, DType::kI8, int8_params(range_of(id)), "_int8");
+    qid_[i] = add_tensor(t, at, activation_params(range_of(id), at), "_int8");
     add_node(OpType::kQuantize, t.name + "/quantize", float_of(id), qid_[i]);
     return qid_[i];
   }
@@ -307,14 +310,14 @@ class Rewriter {
     const int out = n.outputs[0];
     QuantParams qp;
     switch (output_rule(n.op)) {
-      case OutputRule::kCalibrated: qp = int8_params(range_of(out)); break;
+      case OutputRule::kCalibrated: qp = activation_params(range_of(out), opt_.activations); break;
       case OutputRule::kSameAsInput: qp = q_.tensor(m.inputs[0]).quant; break;
-      case OutputRule::kProbability:
+      case OutputRule::kProbability:  // [0, 1) in 1/256 steps from the type's lowest value
         qp.scales = {1.0f / 256.0f};
-        qp.zero_points = {-128};
+        qp.zero_points = {quant::qmin(opt_.activations)};
         break;
     }
-    qid_[static_cast<size_t>(out)] = add_tensor(g_.tensor(out), DType::kI8, qp, "_int8");
+    qid_[static_cast<size_t>(out)] = add_tensor(g_.tensor(out), opt_.activations, qp, "_int8");
     m.outputs = {qid_[static_cast<size_t>(out)]};
     q_.nodes.push_back(std::move(m));
     return {n.name, std::string(op_name(n.op)), out, qid_[static_cast<size_t>(out)]};
@@ -338,6 +341,12 @@ QuantParams int8_params(RealRange r) {
   QuantParams q;
   q.scales = {static_cast<float>(scale)};
   q.zero_points = {std::clamp<int64_t>(std::llround(-128.0 - lo / scale), -128, 127)};
+  return q;
+}
+
+QuantParams activation_params(RealRange r, DType t) {
+  QuantParams q = int8_params(r);
+  if (t == DType::kU8) q.zero_points[0] += 128;
   return q;
 }
 

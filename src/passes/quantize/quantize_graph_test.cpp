@@ -116,7 +116,9 @@ TEST(QuantizeGraph, Int8ParamsCoverTheRangeWithZeroExact) {
 
 TEST(QuantizeGraph, TfliteInt8Form) {
   const Tiny t = tiny_network();
-  const QuantizeResult q = quantize_graph(t.g, minmax_ranges(t.g));
+  QuantizeOptions opt;
+  opt.activations = DType::kI8;
+  const QuantizeResult q = quantize_graph(t.g, minmax_ranges(t.g), opt);
   const Graph& g = q.graph;
   EXPECT_TRUE(q.float_nodes.empty());
   EXPECT_EQ(q.layers.size(), t.g.nodes.size());
@@ -178,10 +180,37 @@ TEST(QuantizeGraph, CloseToFloatOnTheReferenceBackend) {
   }
 }
 
+// uint8 activations (the default) are the int8 grid moved up by 128: the same
+// scales, every zero point 128 higher, the same float results.
+TEST(QuantizeGraph, Uint8ActivationsAreTheInt8GridShifted) {
+  const Tiny t = tiny_network();
+  const RangeTable ranges = minmax_ranges(t.g);
+  QuantizeOptions i8;
+  i8.activations = DType::kI8;
+  const QuantizeResult a = quantize_graph(t.g, ranges, i8);
+  const QuantizeResult b = quantize_graph(t.g, ranges);
+  ASSERT_EQ(a.layers.size(), b.layers.size());
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const Tensor& x = a.graph.tensor(a.layers[i].quant_tensor);
+    const Tensor& y = b.graph.tensor(b.layers[i].quant_tensor);
+    EXPECT_EQ(x.dtype, DType::kI8) << a.layers[i].node;
+    EXPECT_EQ(y.dtype, DType::kU8) << b.layers[i].node;
+    EXPECT_EQ(x.quant.scales, y.quant.scales) << a.layers[i].node;
+    EXPECT_EQ(x.quant.zero_point() + 128, y.quant.zero_point()) << a.layers[i].node;
+  }
+  for (const auto& x : sample_inputs(3))
+    for (const char* backend : {"reference", "cpu"})
+      EXPECT_EQ(run_backend(a.graph, backend, {x}), run_backend(b.graph, backend, {x})) << backend;
+}
+
 TEST(QuantizeGraph, CpuInt8KernelsMatchTheReference) {
   const Tiny t = tiny_network();
-  const QuantizeResult q = quantize_graph(t.g, minmax_ranges(t.g));
-  cpu::testing::expect_matches_reference(q.graph, 0.0);
+  for (DType at : {DType::kU8, DType::kI8}) {
+    QuantizeOptions opt;
+    opt.activations = at;
+    const QuantizeResult q = quantize_graph(t.g, minmax_ranges(t.g), opt);
+    cpu::testing::expect_matches_reference(q.graph, 0.0);
+  }
 }
 
 TEST(QuantizeGraph, PerTensorWeights) {

@@ -52,10 +52,12 @@ std::vector<LayerSqnr> layer_sqnr(const Graph& float_graph, const QuantizeResult
       const float scale = qt.quant.scale();
       const auto zp = static_cast<int32_t>(qt.quant.zero_point());
       const auto* x = reinterpret_cast<const float*>(f.out[i].data());
-      const auto* y = reinterpret_cast<const int8_t*>(q.out[i].data());
+      const auto* y = reinterpret_cast<const uint8_t*>(q.out[i].data());
+      const bool u8 = qt.dtype == DType::kU8;
       const size_t n = q.out[i].size();
       for (size_t k = 0; k < n; ++k) {
-        const double d = scale * static_cast<double>(y[k] - zp);
+        const int32_t v = u8 ? y[k] : static_cast<int8_t>(y[k]);
+        const double d = scale * static_cast<double>(v - zp);
         signal[i] += static_cast<double>(x[k]) * x[k];
         noise[i] += (x[k] - d) * (x[k] - d);
       }
