@@ -217,30 +217,43 @@ TEST_P(CpuOps, TransposeAnyPermutationAndType) {
 }
 
 TEST_P(CpuOps, QuantizedConcat) {
-  // Byte-exact against the reference: same quantization everywhere (a byte
-  // copy on oneDNN) and one input quantized differently (requantized by the
-  // reference kernel), uint8 and int8, on the channel axis and another.
+  // Byte-exact against the reference, on the cpu backend's own kernel: same
+  // quantization everywhere (copies) and two inputs quantized differently
+  // (requantized through tables), uint8 and int8, on the channel axis and
+  // another; 3 channels (tails only) and 70 (whole 64-byte blocks, and enough
+  // elements to split across threads).
   for (const DType dt : {DType::kU8, DType::kI8})
     for (const bool same : {true, false})
-      for (const int axis : {3, 1}) {
-        GraphBuilder b;
-        const QuantParams q = ref::testing::per_tensor(0.1f, dt == DType::kU8 ? 100 : -5);
-        const QuantParams other = same ? q : ref::testing::per_tensor(0.07f, 3);
-        const int x0 = b.input(dt, {1, 4, 5, 3}, q);
-        const int x1 = b.input(dt, {1, 4, 5, 3}, other);
-        const int x2 = b.input(dt, {1, 4, 5, 3}, q);
-        Shape out = {1, 4, 5, 3};
-        out[static_cast<size_t>(axis)] *= 3;
-        const int y = b.tensor(dt, out, q);
-        ConcatAttrs ca;
-        ca.axis = axis;
-        b.node(OpType::kConcat, {x0, x1, x2}, y, ca);
-        const Graph g = b.build({y});
-        const auto in = testing::make_inputs(g);
-        EXPECT_EQ(testing::run_backend(g, "cpu", in, GetParam()),
-                  testing::run_backend(g, "reference", in))
-            << (same ? "same" : "mixed") << " quantization, axis " << axis;
-      }
+      for (const int axis : {3, 1})
+        for (const Shape& xs : {Shape{1, 4, 5, 3}, Shape{1, 10, 9, 70}}) {
+          GraphBuilder b;
+          const QuantParams q = ref::testing::per_tensor(0.1f, dt == DType::kU8 ? 100 : -5);
+          const QuantParams other = same ? q : ref::testing::per_tensor(0.07f, 3);
+          const QuantParams third = same ? q : ref::testing::per_tensor(0.25f, -20);
+          const int x0 = b.input(dt, xs, q);
+          const int x1 = b.input(dt, xs, other);
+          const int x2 = b.input(dt, xs, third);
+          Shape out = xs;
+          out[static_cast<size_t>(axis)] *= 3;
+          const int y = b.tensor(dt, out, q);
+          ConcatAttrs ca;
+          ca.axis = axis;
+          b.node(OpType::kConcat, {x0, x1, x2}, y, ca);
+          const Graph g = b.build({y});
+          const auto in = testing::make_inputs(g);
+          const std::string what = std::string(same ? "same" : "mixed") + " quantization, axis " +
+                                   std::to_string(axis) + ", " + std::to_string(xs[3]) +
+                                   " channels, " + std::string(dtype_name(dt));
+          EXPECT_EQ(testing::run_backend(g, "cpu", in, GetParam()),
+                    testing::run_backend(g, "reference", in))
+              << what;
+          BackendOptions opt;
+          opt.threads = GetParam();
+          const auto kernels = make_backend("cpu")->compile(g, opt)->kernel_names();
+          ASSERT_EQ(kernels.size(), 1u);
+          EXPECT_EQ(kernels[0].rfind("cpu:concat_", 0), 0u) << kernels[0] << ", " << what;
+          EXPECT_EQ(kernels[0].find("+requantize") != std::string::npos, !same) << what;
+        }
 }
 
 INSTANTIATE_TEST_SUITE_P(Threads, CpuOps, ::testing::Values(1, 2),

@@ -70,7 +70,8 @@ void lower_pool_int8(Lowering& L, const Node& n);
 bool mean_f32_supports(const Graph& g, const Node& n);
 void lower_mean_f32(Lowering& L, const Node& n);
 
-// f32 Concat (oneDNN concat, any layout in, the library's layout out).
+// Concat: f32 on oneDNN (any layout in); uint8/int8 on our own loop, inputs
+// with other parameters than the output's requantized through tables.
 bool concat_supports(const Graph& g, const Node& n);
 void lower_concat(Lowering& L, const Node& n);
 

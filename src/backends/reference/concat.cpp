@@ -32,12 +32,7 @@ void concat_quant(const ConcatShape& s, const std::vector<ConcatInput>& inputs,
       if (!in.requantize) {
         std::memcpy(out, src, static_cast<size_t>(n) * sizeof(T));
       } else {
-        for (int64_t j = 0; j < n; ++j) {
-          const int32_t value =
-              static_cast<int32_t>(std::round(static_cast<float>(src[j]) * in.scale + in.bias)) +
-              output_zero_point;
-          out[j] = static_cast<T>(std::clamp(value, quant::qmin<T>(), quant::qmax<T>()));
-        }
+        for (int64_t j = 0; j < n; ++j) out[j] = concat_requantize(src[j], in, output_zero_point);
       }
       out += n;
     }
@@ -48,6 +43,14 @@ template void concat_quant<uint8_t>(const ConcatShape&, const std::vector<Concat
                                     uint8_t*);
 template void concat_quant<int8_t>(const ConcatShape&, const std::vector<ConcatInput>&, int32_t,
                                    int8_t*);
+
+void set_concat_requantization(const Tensor& x, const Tensor& y, ConcatInput& in) {
+  if (x.quant.scale() == y.quant.scale() && x.quant.zero_point() == y.quant.zero_point()) return;
+  in.requantize = true;
+  const float inverse_output_scale = 1.0f / y.quant.scale();
+  in.scale = x.quant.scale() * inverse_output_scale;
+  in.bias = -static_cast<float>(x.quant.zero_point()) * in.scale;
+}
 
 PreparedNode prepare_concat(const Graph& g, const Node& n, const TensorMemory& mem) {
   const NodeView v(g, n, mem);
@@ -75,13 +78,8 @@ PreparedNode prepare_concat(const Graph& g, const Node& n, const TensorMemory& m
     in.axis_size = x.shape[static_cast<size_t>(a.axis)];
     if (is_quantized_int(t)) {
       v.require_per_tensor(x);
-      if (x.quant.scale() != y.quant.scale() || x.quant.zero_point() != y.quant.zero_point()) {
-        in.requantize = true;
-        const float inverse_output_scale = 1.0f / y.quant.scale();
-        in.scale = x.quant.scale() * inverse_output_scale;
-        in.bias = -static_cast<float>(x.quant.zero_point()) * in.scale;
-        any_requantize = true;
-      }
+      set_concat_requantization(x, y, in);
+      any_requantize |= in.requantize;
     }
     inputs->push_back(in);
   }

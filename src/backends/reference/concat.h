@@ -8,9 +8,12 @@
 // away from zero), saturated; the others are copied.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "backends/quant_arith.h"
 #include "backends/reference/prepare.h"
 
 namespace edgebench::ref {
@@ -23,6 +26,19 @@ struct ConcatInput {
   float scale = 1.0f;  // s_in * (1 / s_out)
   float bias = 0.0f;   // -z_in * scale
 };
+
+// Fills in.requantize/scale/bias for quantized input x of output y: set where
+// their scale or zero point differ (both per tensor).
+void set_concat_requantization(const Tensor& x, const Tensor& y, ConcatInput& in);
+
+// One requantized element, exactly as concat_quant computes it.
+template <typename T>
+T concat_requantize(T x, const ConcatInput& in, int32_t output_zero_point) {
+  const int32_t value =
+      static_cast<int32_t>(std::round(static_cast<float>(x) * in.scale + in.bias)) +
+      output_zero_point;
+  return static_cast<T>(std::clamp(value, quant::qmin<T>(), quant::qmax<T>()));
+}
 
 struct ConcatShape {
   int64_t outer = 1;     // product of dimensions before the axis
