@@ -2,7 +2,8 @@
 // own loop: per output pixel, whole channel rows are reduced into an int32
 // accumulator (contiguous, so the compiler vectorizes it), with the reference's
 // window (ref::pool_window) and rounding (ref::rounded_average): bit-exact with
-// the reference kernel, which walks the window once per channel. The average's
+// the reference kernel, which walks the window once per channel (padded cells
+// under count_include_pad add the zero point, as there). The average's
 // rounded division is done in float where that is exact (divide_rounded).
 #include <omp.h>
 
@@ -74,6 +75,11 @@ inline __attribute__((always_inline)) void pool_row(const ref::PoolShape& s, int
       for (int c = 0; c < c_count; ++c)
         out[c] = static_cast<T>(std::clamp(static_cast<int32_t>(top[c]), act_min, act_max));
     } else {
+      if (w.padded != 0) {  // padded cells hold the zero point (count_include_pad)
+        const int32_t pad = w.padded * s.zero_point;
+        int32_t* __restrict a = sum.data();
+        for (int c = 0; c < c_count; ++c) a[c] += pad;
+      }
       divide_rounded(sum.data(), c_count, w.count, act_min, act_max, out);
     }
   }

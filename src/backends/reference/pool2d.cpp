@@ -22,6 +22,7 @@ PoolWindow pool_window(const PoolShape& s, int oy, int ox) {
     const int px0 = std::max(0, -s.pad_left - w.ix);
     const int px1 = std::min(s.filter_w, s.in_w + s.pad_right - w.ix);
     w.count = std::max(0, py1 - py0) * std::max(0, px1 - px0);
+    w.padded = w.count - std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0);
   } else {
     w.count = std::max(0, w.y1 - w.y0) * std::max(0, w.x1 - w.x0);
   }
@@ -76,7 +77,8 @@ void average_pool_quant(const PoolShape& s, int32_t act_min, int32_t act_max, co
   pool(
       s, x, y, int32_t{0}, [](int32_t acc, T v) { return acc + static_cast<int32_t>(v); },
       [&](int32_t acc, const PoolWindow& w) {
-        return static_cast<T>(std::clamp(rounded_average(acc, w.count), act_min, act_max));
+        const int32_t total = acc + w.padded * s.zero_point;
+        return static_cast<T>(std::clamp(rounded_average(total, w.count), act_min, act_max));
       });
 }
 
@@ -114,6 +116,8 @@ PoolShape pool_shape(const Tensor& x, const Tensor& y, const Pool2DAttrs& a) {
   s.pad_bottom = a.pad.bottom;
   s.pad_right = a.pad.right;
   s.count_include_pad = a.count_include_pad;
+  if (is_quantized_int(x.dtype) && !x.quant.empty())
+    s.zero_point = static_cast<int32_t>(x.quant.zero_point());
   return s;
 }
 

@@ -6,8 +6,10 @@
 // inside the padded extent, as ONNX does). Quantized averages stay in the
 // input's quantization (scales must match) and round the integer division
 // half away from zero: uint8 (acc + n/2) / n; int8 the same mirrored for
-// negative sums. Float averages are sum / n. Results are clamped to the fused
-// activation's range.
+// negative sums. Under count_include_pad the padded cells hold real 0, that
+// is the zero point, in the sum (ONNX's AveragePool of dequantized values).
+// Float averages are sum / n. Results are clamped to the fused activation's
+// range.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@ struct PoolShape {
   int stride_h = 1, stride_w = 1;
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
   bool count_include_pad = false;
+  int32_t zero_point = 0;  // quantized: the value of real 0, which padded cells hold
 };
 
 // The window of output (oy, ox) clipped to the image, as filter-relative
@@ -32,6 +35,7 @@ struct PoolWindow {
   int iy = 0, ix = 0;  // input position of filter cell (0, 0)
   int y0 = 0, y1 = 0, x0 = 0, x1 = 0;
   int count = 0;
+  int padded = 0;  // cells of count outside the image (count_include_pad only)
 };
 PoolWindow pool_window(const PoolShape& s, int oy, int ox);
 // The shape of a pooling node: NHWC input x, output y.

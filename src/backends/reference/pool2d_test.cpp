@@ -88,6 +88,24 @@ TEST(Pool2D, QuantizedAverageRounding) {
   EXPECT_EQ(ints(run<int8_t>(i8b, std::vector<int8_t>{-1, -1, -2, -2})), std::vector<int>{-2});
 }
 
+TEST(Pool2D, QuantizedAverageIncludingPaddingCountsTheZeroPoint) {
+  // A 2x2 image of reals 4, 8, 12, 16 (zero point 100, scale 1), a 3x3 window
+  // with padding 1 counting the padded cells: every window holds the 4 cells
+  // and 5 padded reals 0, so 40 / 9 = 4.44 -> 104 (the sum of the raw values
+  // alone, 440 / 9, would give 49). Excluding the padding: 40 / 4 -> 110.
+  for (bool include_pad : {true, false}) {
+    const Graph g = pool_graph(OpType::kAveragePool2D, DType::kU8, {1, 2, 2, 1}, {1, 2, 2, 1},
+                               attrs(3, 1, {1, 1, 1, 1}, include_pad), per_tensor(1.0f, 100));
+    EXPECT_EQ(ints(run<uint8_t>(g, std::vector<uint8_t>{104, 108, 112, 116})),
+              std::vector<int>(4, include_pad ? 104 : 110));
+  }
+  // int8, zero point -20, reals -6, -2, 2, 6 and 5 zeros: 0 / 9 -> -20.
+  const Graph i8 = pool_graph(OpType::kAveragePool2D, DType::kI8, {1, 2, 2, 1}, {1, 2, 2, 1},
+                              attrs(3, 1, {1, 1, 1, 1}, true), per_tensor(1.0f, -20));
+  EXPECT_EQ(ints(run<int8_t>(i8, std::vector<int8_t>{-26, -22, -18, -14})),
+            std::vector<int>(4, -20));
+}
+
 TEST(Pool2D, QuantizedMaxWithRelu6) {
   // Scale 0.05, zero point 10: relu6 keeps [10, 130].
   const Graph g = pool_graph(OpType::kMaxPool2D, DType::kU8, {1, 2, 2, 2}, {1, 1, 1, 2},
