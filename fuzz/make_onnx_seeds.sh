@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Writes a seed corpus for onnx_importer_fuzzer into DIR: small node-test models from
-# libonnx-testdata, prefixes of the zoo's mobilenet_v2, and small hand-written models
+# libonnx-testdata, prefixes of the zoo's mobilenet_v2, ONNX Runtime's quantized fixtures, and
+# small hand-written models
 # with initializers (text format, encoded by protoc) that reach every operator mapping.
 #   fuzz/make_onnx_seeds.sh DIR        (shared data: $EDGEBENCH_SHARED, default ../shared)
 set -euo pipefail
@@ -34,6 +35,13 @@ if [[ -f $shared/zoo/mobilenet_v2/model.onnx ]]; then
 else
   echo "make_onnx_seeds: no $shared/zoo/mobilenet_v2; skipping it" >&2
 fi
+
+# ONNX Runtime quantize_static output, QDQ and QOperator (com.microsoft operators).
+for f in onnx_qdq onnx_qop; do
+  if [[ -f $repo/tests/fixtures/$f/model.onnx ]]; then
+    cp "$repo/tests/fixtures/$f/model.onnx" "$out/ort_$f.onnx"
+  fi
+done
 
 # Small models in protobuf text format. f32 N: N floats as a raw_data string.
 tmp=$(mktemp -d)

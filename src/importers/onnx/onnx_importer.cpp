@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "importers/onnx/onnx_context.h"
+#include "importers/onnx/onnx_contrib.h"
 #include "importers/onnx/onnx_detach.h"
 #include "passes/fold_qdq.h"
 #include "util/load_phases.h"
@@ -334,6 +335,8 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
   g_.metadata["onnx_opset"] = std::to_string(opset_);
   if (!model.producer_name().empty())
     g_.metadata["producer"] = model.producer_name() + " " + model.producer_version();
+  // ONNX Runtime's QOperator contrib operators, as the standard QDQ they stand for.
+  expand_contrib_quant_ops(graph, source_);
   index_graph(graph);
   std::vector<int> order = sort_nodes(graph);
   std::vector<bool> node_live = mark_live(graph, order);

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Write a small ONNX Runtime-quantized (QDQ) model with ONNX Runtime's outputs, as a test fixture.
+"""Write small ONNX Runtime-quantized models with ONNX Runtime's outputs, as test fixtures.
 
-`quantize_static` (QDQ, per-channel) writes uint8 activations with int8 weights, the format most
-int8 ONNX models in the wild come in. The float model has every weighted operator edgebench folds:
-a strided 3x3 convolution with ReLU6, a depthwise 3x3 with ReLU6, pointwise convolutions, a
-residual Add, global average pooling and a Gemm. Writes tests/fixtures/onnx_qdq/:
+`quantize_static` (per-channel) writes uint8 activations with int8 weights, the form most int8
+ONNX models in the wild come in, in two formats: QDQ (QuantizeLinear/DequantizeLinear around float
+operators) and QOperator (QLinearConv plus ONNX Runtime's com.microsoft QLinearAdd, QLinearMul,
+QLinearAveragePool, QLinearConcat, QLinearGlobalAveragePool, QGemm). The float model: a strided
+3x3 convolution with ReLU6, a depthwise 3x3 with ReLU6, pointwise convolutions, a residual Add,
+an average pool, a Mul, a Concat of tensors with different ranges, global average pooling and a
+Gemm. Writes tests/fixtures/onnx_qdq/ and tests/fixtures/onnx_qop/, each with:
   model.onnx              the quantized model
-  input_XX.npy            float inputs, NCHW 1x3x32x32
+  input_XX.npy            float inputs, NCHW 1x3x32x32 (the same in both)
   ort_output_XX.npy       ONNX Runtime's output for each (CPU provider, graph optimizations on)
   meta.json               versions and settings
 
@@ -57,9 +60,13 @@ def float_model(rng) -> onnx.ModelProto:
         conv("pw", "ex", 24, 24, 1), relu6("ex", "r3"),
         conv("r3", "pj", 24, 24, 1),
         helper.make_node("Add", ["pw", "pj"], ["sum"]),
-        helper.make_node("GlobalAveragePool", ["sum"], ["gap"]),
+        helper.make_node("AveragePool", ["sum"], ["pool"], kernel_shape=[3, 3], pads=[1] * 4,
+                         count_include_pad=1),
+        helper.make_node("Mul", ["sum", "pool"], ["prod"]),
+        helper.make_node("Concat", ["sum", "prod"], ["cat"], axis=1),
+        helper.make_node("GlobalAveragePool", ["cat"], ["gap"]),
         helper.make_node("Flatten", ["gap"], ["flat"]),
-        helper.make_node("Gemm", ["flat", weight("fc_w", [10, 24], 0.3), weight("fc_b", [10], 0.1)],
+        helper.make_node("Gemm", ["flat", weight("fc_w", [10, 48], 0.3), weight("fc_b", [10], 0.1)],
                          ["logits"], transB=1),
     ]
     graph = helper.make_graph(
@@ -83,33 +90,36 @@ class Calibration(CalibrationDataReader):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(REPO_ROOT / "tests" / "fixtures" / "onnx_qdq"))
+    ap.add_argument("--out", default=str(REPO_ROOT / "tests" / "fixtures"))
     args = ap.parse_args()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(2026)
     model = float_model(rng)
     calib = [rng.normal(0, 1, (1, 3, 32, 32)).astype(np.float32) for _ in range(32)]
-    with tempfile.TemporaryDirectory() as tmp:
-        fp = Path(tmp) / "float.onnx"
-        onnx.save(model, fp)
-        quantize_static(str(fp), str(out / "model.onnx"), Calibration(calib),
-                        quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(out / "model.onnx"), so, providers=["CPUExecutionProvider"])
-    for i in range(6):
-        x = rng.normal(0, 1, (1, 3, 32, 32)).astype(np.float32)
-        np.save(out / f"input_{i:02d}.npy", x)
-        np.save(out / f"ort_output_{i:02d}.npy", sess.run(None, {"input": x})[0])
-    (out / "meta.json").write_text(json.dumps({
-        "onnxruntime": ort.__version__, "onnx": onnx.__version__,
-        "quantize_static": {"quant_format": "QDQ", "per_channel": True,
-                            "activation_type": "QUInt8", "weight_type": "QInt8",
-                            "calibration": "32 standard normal inputs, seed 2026"}},
-        indent=2) + "\n")
-    print(f"wrote {out}")
+    inputs = [rng.normal(0, 1, (1, 3, 32, 32)).astype(np.float32) for _ in range(6)]
+    for fmt, folder in ((QuantFormat.QDQ, "onnx_qdq"), (QuantFormat.QOperator, "onnx_qop")):
+        out = Path(args.out) / folder
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            fp = Path(tmp) / "float.onnx"
+            onnx.save(model, fp)
+            quantize_static(str(fp), str(out / "model.onnx"), Calibration(calib),
+                            quant_format=fmt, per_channel=True,
+                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        sess = ort.InferenceSession(str(out / "model.onnx"), so,
+                                    providers=["CPUExecutionProvider"])
+        for i, x in enumerate(inputs):
+            np.save(out / f"input_{i:02d}.npy", x)
+            np.save(out / f"ort_output_{i:02d}.npy", sess.run(None, {"input": x})[0])
+        ops = sorted({n.op_type for n in onnx.load(out / "model.onnx").graph.node})
+        (out / "meta.json").write_text(json.dumps({
+            "onnxruntime": ort.__version__, "onnx": onnx.__version__,
+            "quantize_static": {"quant_format": fmt.name, "per_channel": True,
+                                "activation_type": "QUInt8", "weight_type": "QInt8",
+                                "calibration": "32 standard normal inputs, seed 2026"},
+            "operators": ops}, indent=2) + "\n")
+        print(f"wrote {out}: {', '.join(ops)}")
 
 
 if __name__ == "__main__":
