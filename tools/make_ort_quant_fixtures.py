@@ -13,7 +13,7 @@ Gemm. Writes tests/fixtures/onnx_qdq/ and tests/fixtures/onnx_qop/, each with:
   ort_output_XX.npy       ONNX Runtime's output for each (CPU provider, graph optimizations on)
   meta.json               versions and settings
 
-Usage:  bench/.venv/bin/python tools/make_ort_qdq_fixture.py [--out DIR]
+Usage:  bench/.venv/bin/python tools/make_ort_quant_fixtures.py [--out DIR]
 Needs onnx, onnxruntime and numpy; the product and its tests never do.
 """
 
