@@ -12,6 +12,7 @@
 #include <set>
 
 #include "backends/backend.h"
+#include "backends/cpu/cpu_test_util.h"
 #include "importers/onnx/onnx_importer.h"
 #include "util/npy.h"
 
@@ -64,22 +65,15 @@ TEST_P(CpuOrtQuantized, CpuEqualsReferenceAndOnnxRuntimeWithinOneStep) {
   ASSERT_GT(step, 0.0f);
 
   auto reference = make_backend("reference")->compile(g, BackendOptions{});
-  std::vector<std::unique_ptr<CompiledModel>> cpu;
-  for (int threads : {1, 2}) {
-    BackendOptions opt;
-    opt.threads = threads;
-    cpu.push_back(make_backend("cpu")->compile(g, opt));
-  }
+  const auto cpu = cpu::testing::cpu_models(g);
   std::vector<float> want(static_cast<size_t>(out.elements())), got(want.size());
   int inputs = 0, identical_to_ort = 0;
   for (;; ++inputs) {
-    char stem[8];
-    std::snprintf(stem, sizeof stem, "%02d", inputs);
-    const fs::path input_path = dir / ("input_" + std::string(stem) + ".npy");
+    const fs::path input_path = dir / cpu::testing::fixture_file("input_", inputs);
     if (!fs::exists(input_path)) break;
     const NpyArray x = read_npy(input_path.string(), in.dtype, in.shape);
-    const NpyArray ort = read_npy((dir / ("ort_output_" + std::string(stem) + ".npy")).string(),
-                                  DType::kF32, out.shape);
+    const NpyArray ort = read_npy(
+        (dir / cpu::testing::fixture_file("ort_output_", inputs)).string(), DType::kF32, out.shape);
     reference->run({x.data.data()}, {want.data()});
     for (size_t t = 0; t < cpu.size(); ++t) {
       cpu[t]->run({x.data.data()}, {got.data()});

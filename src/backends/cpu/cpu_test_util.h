@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -53,6 +55,26 @@ inline std::vector<std::vector<std::byte>> run_backend(
   for (auto& b : out) outs.push_back(b.data());
   model->run(ins, outs);
   return out;
+}
+
+// The cpu backend compiled once per thread count (fixture tests run each input
+// through every one).
+inline std::vector<std::unique_ptr<CompiledModel>> cpu_models(const Graph& g,
+                                                              std::vector<int> threads = {1, 2}) {
+  std::vector<std::unique_ptr<CompiledModel>> models;
+  for (int t : threads) {
+    BackendOptions opt;
+    opt.threads = t;
+    models.push_back(make_backend("cpu")->compile(g, opt));
+  }
+  return models;
+}
+
+// "input_07.npy" and friends: a fixture file of a numbered input.
+inline std::string fixture_file(const std::string& prefix, int i) {
+  char stem[16];
+  std::snprintf(stem, sizeof stem, "%02d", i);
+  return prefix + stem + ".npy";
 }
 
 inline std::vector<float> as_floats(const std::vector<std::byte>& b) {

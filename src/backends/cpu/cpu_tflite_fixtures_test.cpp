@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.h"
+#include "backends/cpu/cpu_test_util.h"
 #include "importers/tflite/tflite_importer.h"
 #include "testing/shared_data.h"
 #include "util/npy.h"
@@ -45,22 +46,15 @@ TEST_P(CpuTfliteFixtures, CpuBackendEqualsReferenceBackend) {
   const Tensor& in = g.tensor(g.inputs[0]);
   const Tensor& out = g.tensor(g.outputs[0]);
   auto reference = make_backend("reference")->compile(g, BackendOptions{});
-  std::vector<std::unique_ptr<CompiledModel>> cpu;
-  for (int threads : {1, 2}) {
-    BackendOptions opt;
-    opt.threads = threads;
-    cpu.push_back(make_backend("cpu")->compile(g, opt));
-  }
+  const auto cpu = cpu::testing::cpu_models(g);
   size_t fixtures = 0;
   int worst_vs_tflite = 0;
   std::vector<std::byte> want(out.bytes()), got(out.bytes());
   for (int i = 0;; ++i) {
-    char stem[16];
-    std::snprintf(stem, sizeof stem, "%02d", i);
-    const fs::path input_path = dir / ("input_" + std::string(stem) + ".npy");
+    const fs::path input_path = dir / cpu::testing::fixture_file("input_", i);
     if (!fs::exists(input_path)) break;
     const NpyArray x = read_npy(input_path.string(), in.dtype, in.shape);
-    const NpyArray tflite = read_npy((dir / ("ref_output_" + std::string(stem) + ".npy")).string(),
+    const NpyArray tflite = read_npy((dir / cpu::testing::fixture_file("ref_output_", i)).string(),
                                      out.dtype, out.shape);
     reference->run({x.data.data()}, {want.data()});
     for (size_t t = 0; t < cpu.size(); ++t) {
