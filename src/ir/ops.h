@@ -75,6 +75,9 @@ struct BinaryAttrs {
   FusedActivation act;
 };
 
+// AveragePool2D may read a second input: a constant f32 bias of one value per
+// channel, added to the average before the activation (what remains of a
+// pointwise convolution computed before the pool: passes/pool_below_pointwise.h).
 struct Pool2DAttrs {
   int filter_h = 1, filter_w = 1;
   int stride_h = 1, stride_w = 1;
@@ -120,8 +123,8 @@ struct BatchNormAttrs {
 
 struct NoAttrs {};
 
-using Attrs = std::variant<NoAttrs, Conv2DAttrs, FullyConnectedAttrs, BinaryAttrs, Pool2DAttrs,
-                           ReduceAttrs, ConcatAttrs, TransposeAttrs, PadAttrs, SoftmaxAttrs,
-                           ClipAttrs, BatchNormAttrs>;
+using Attrs =
+    std::variant<NoAttrs, Conv2DAttrs, FullyConnectedAttrs, BinaryAttrs, Pool2DAttrs, ReduceAttrs,
+                 ConcatAttrs, TransposeAttrs, PadAttrs, SoftmaxAttrs, ClipAttrs, BatchNormAttrs>;
 
 }  // namespace edgebench

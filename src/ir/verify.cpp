@@ -139,6 +139,12 @@ Shape infer(const Checker& c) {
       int64_t oh = conv_out(x.shape[1], a.pad.top, a.pad.bottom, a.filter_h, a.stride_h, 1);
       int64_t ow = conv_out(x.shape[2], a.pad.left, a.pad.right, a.filter_w, a.stride_w, 1);
       c.need(oh > 0 && ow > 0, "window larger than padded input " + shape_str(x.shape));
+      if (c.has_in(1)) {
+        const Tensor& b = c.in(1);
+        c.need(n.op == OpType::kAveragePool2D && x.dtype == DType::kF32 && b.dtype == DType::kF32 &&
+                   c.constant(b) && b.elements() == x.shape[3],
+               "a pooling bias must be an f32 constant of one value per channel (average, f32)");
+      }
       return {x.shape[0], oh, ow, x.shape[3]};
     }
     case OpType::kMean: {

@@ -12,6 +12,7 @@
 #include "ir/cost.h"
 #include "passes/fuse_conv_add.h"
 #include "passes/pass_manager.h"
+#include "passes/pool_below_pointwise.h"
 #include "util/error.h"
 #include "util/load_phases.h"
 
@@ -169,6 +170,9 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
   {
     const LoadPhase phase("passes");
     passes::run_passes(*g, passes::standard_passes());
+    // Float only by its own preconditions (quantized pooling has no bias).
+    passes::pool_below_pointwise(*g);
+    verify(*g);
   }
   const LoadPhase lower_phase("lower");
   const int threads = opt.threads > 0 ? opt.threads : omp_get_num_procs();

@@ -4,6 +4,7 @@
 // extent, so "include padding" divides by the window size exactly as the
 // reference does. Mean over H and W is average pooling with the whole image as
 // its window, written plain ([N, 1, 1, C] and [N, C] share their bytes).
+// An average pool's bias (Pool2DAttrs) is a binary add post-op.
 #include <dnnl.hpp>
 
 #include "backends/cpu/lowerers.h"
@@ -27,6 +28,11 @@ void lower_pool_f32(Lowering& L, const Node& n) {
   const memory::desc dst_any(nchw_dims(y.shape), x.md.data_type(), memory::format_tag::any);
   dnnl::primitive_attr attr = user_scratchpad_attr();
   dnnl::post_ops ops;
+  // A per-channel bias (Pool2DAttrs): a binary add post-op, before the activation.
+  const bool has_bias = n.inputs.size() > 1 && n.inputs[1] >= 0;
+  const memory::desc bias_md({1, y.shape[3], 1, 1}, memory::data_type::f32,
+                             memory::format_tag::nchw);
+  if (has_bias) ops.append_binary(dnnl::algorithm::binary_add, bias_md);
   append_activation(ops, a.act);
   attr.set_post_ops(ops);
   const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, alg, x.md, dst_any,
@@ -38,6 +44,11 @@ void lower_pool_f32(Lowering& L, const Node& n) {
   Step& s = L.add_step(impl_name(pd));
   s.prim = dnnl::pooling_forward(pd);
   s.args = {{DNNL_ARG_SRC, src, pd.src_desc()}, {DNNL_ARG_DST, dst, pd.dst_desc()}};
+  if (has_bias)
+    s.fixed_args.emplace_back(
+        DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1,
+        pack_constant(L.engine(), g.tensor(n.inputs[1]).const_span<float>().data(), bias_md,
+                      bias_md));
   s.scratchpad_bytes = pd.scratchpad_desc().get_size();
 }
 

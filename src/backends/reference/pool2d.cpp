@@ -56,13 +56,23 @@ void pool(const PoolShape& s, const T* x, T* y, Acc init, Reduce reduce, Finish 
 
 }  // namespace
 
-void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y) {
+void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y,
+                      const float* bias) {
+  // Bias and activation after the whole pooling pass: pool() hands finish no channel.
+  const bool after = bias != nullptr;
   pool(
       s, x, y, 0.0f, [](float acc, float v) { return acc + v; },
       [&](float total, const PoolWindow& w) {
         const float average = w.count > 0 ? total / static_cast<float>(w.count) : 0.0f;
-        return std::min(std::max(average, act_min), act_max);
+        return after ? average : std::min(std::max(average, act_min), act_max);
       });
+  if (!after) return;
+  const size_t pixels = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
+  for (size_t p = 0; p < pixels; ++p)
+    for (int c = 0; c < s.channels; ++c) {
+      float& v = y[p * static_cast<size_t>(s.channels) + static_cast<size_t>(c)];
+      v = std::min(std::max(v + bias[c], act_min), act_max);
+    }
 }
 
 void max_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y) {
@@ -138,10 +148,12 @@ PreparedNode prepare_pool2d(const Graph& g, const Node& n, const TensorMemory& m
     if (is_max)
       return {v.kernel_name(base, x.dtype),
               [s, r, xp, yp] { max_pool_f32(s, r.min, r.max, xp, yp); }};
+    const float* bp = v.has_input(1) ? v.input_data<float>(1) : nullptr;
     return {v.kernel_name(base, x.dtype),
-            [s, r, xp, yp] { average_pool_f32(s, r.min, r.max, xp, yp); }};
+            [s, r, xp, yp, bp] { average_pool_f32(s, r.min, r.max, xp, yp, bp); }};
   }
   if (!is_quantized_int(x.dtype)) v.unsupported_dtype(x.dtype);
+  if (v.has_input(1)) v.unsupported("a bias on quantized pooling");
   v.require_per_tensor(x);
   v.require_per_tensor(y);
   if (x.quant.scale() != y.quant.scale() || x.quant.zero_point() != y.quant.zero_point())

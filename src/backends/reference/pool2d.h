@@ -47,7 +47,9 @@ inline int32_t rounded_average(int32_t acc, int32_t n) {
   return acc >= 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
 }
 
-void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y);
+// bias: one value per channel added before the activation, or nullptr.
+void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y,
+                      const float* bias = nullptr);
 void max_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y);
 template <typename T>
 void average_pool_quant(const PoolShape& s, int32_t act_min, int32_t act_max, const T* x, T* y);
