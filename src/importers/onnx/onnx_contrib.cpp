@@ -58,6 +58,7 @@ const std::map<std::string, Contrib>& contribs() {
       {"QLinearAdd", {"Add", binary_operands, 6, 7}},
       {"QLinearMul", {"Mul", binary_operands, 6, 7}},
       {"QLinearSigmoid", {"Sigmoid", unary_operands, 3, 4}},
+      {"QLinearSoftmax", {"Softmax", unary_operands, 3, 4}},
       {"QLinearAveragePool", {"AveragePool", unary_operands, 3, 4}},
       {"QLinearGlobalAveragePool", {"GlobalAveragePool", unary_operands, 3, 4}},
       {"QLinearConcat", {"Concat", concat_operands, 0, 1}},
@@ -95,7 +96,7 @@ onnx::NodeProto make_node(const std::string& op, const std::string& name,
 
 }  // namespace
 
-int expand_contrib_quant_ops(onnx::GraphProto& graph, const std::string& source) {
+int expand_contrib_quant_ops(onnx::GraphProto& graph, int64_t opset, const std::string& source) {
   std::vector<onnx::NodeProto> nodes;
   int expanded = 0;
   for (int i = 0; i < graph.node_size(); ++i) {
@@ -111,13 +112,24 @@ int expand_contrib_quant_ops(onnx::GraphProto& graph, const std::string& source)
     const std::string name = n.name().empty() ? n.output(0) : n.name();
     const std::vector<Operand> ops = c.operands(n);
     if (ops.empty()) fail(ErrorCode::kModel, where, "no inputs");
-    for (const auto& a : n.attribute())
+    int64_t axis = -1, softmax_opset = opset;
+    for (const auto& a : n.attribute()) {
       if (a.name() == "channels_last" && a.i() != 0)
         fail(ErrorCode::kUnsupported, where, "channels_last=1 (only NCHW)");
+      if (a.name() == "axis") axis = a.i();
+      if (a.name() == "opset") softmax_opset = a.i();
+    }
+    // QLinearSoftmax carries the Softmax opset it follows: before 13 the input is
+    // flattened to 2-D at the axis. Read as this model's Softmax, the two agree on
+    // the last axis, or when both sides of 13 match.
+    if (n.op_type() == "QLinearSoftmax" && axis != -1 && (softmax_opset < 13) != (opset < 13))
+      fail(ErrorCode::kUnsupported, where,
+           "Softmax of opset " + std::to_string(softmax_opset) + " semantics on axis " +
+               std::to_string(axis) + " in an opset " + std::to_string(opset) + " model");
 
     onnx::NodeProto op = make_node(c.float_op, name, {}, n.output(0) + "/float");
     for (const auto& a : n.attribute())
-      if (a.name() != "channels_last") *op.add_attribute() = a;
+      if (a.name() != "channels_last" && a.name() != "opset") *op.add_attribute() = a;
     for (size_t k = 0; k < ops.size(); ++k) {
       if (ops[k].x.empty() || ops[k].scale.empty())
         fail(ErrorCode::kModel, where, "operand " + std::to_string(k) + " or its scale is missing");

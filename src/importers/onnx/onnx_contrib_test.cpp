@@ -46,6 +46,15 @@ TEST(OnnxContrib, ChannelsLastIsRefusedByName) {
   expect_error([&] { import_proto(m); }, ErrorCode::kUnsupported, "channels_last");
 }
 
+TEST(OnnxContrib, SoftmaxOfAnotherOpsetOnlyOnTheLastAxis) {
+  ModelProto m = contrib_model("QLinearSoftmax");  // an opset 13 model
+  NodeProto* n = m.mutable_graph()->mutable_node(0);
+  attr_int(n, "opset", 11);
+  import_proto(m);  // axis -1: both semantics agree
+  attr_int(n, "axis", 1);
+  expect_error([&] { import_proto(m); }, ErrorCode::kUnsupported, "Softmax of opset 11");
+}
+
 TEST(OnnxContrib, OtherContribOperatorsAreNamedAsUnsupported) {
   expect_error([&] { import_proto(contrib_model("QLinearLeakyRelu")); }, ErrorCode::kUnsupported,
                "QLinearLeakyRelu");

@@ -336,7 +336,7 @@ Graph Importer::convert(onnx::ModelProto& model, const std::string& model_dir) {
   if (!model.producer_name().empty())
     g_.metadata["producer"] = model.producer_name() + " " + model.producer_version();
   // ONNX Runtime's QOperator contrib operators, as the standard QDQ they stand for.
-  expand_contrib_quant_ops(graph, source_);
+  expand_contrib_quant_ops(graph, opset_, source_);
   index_graph(graph);
   std::vector<int> order = sort_nodes(graph);
   std::vector<bool> node_live = mark_live(graph, order);
