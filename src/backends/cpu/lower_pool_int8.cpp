@@ -1,6 +1,7 @@
 // Quantized max / average pooling (NHWC, same quantization in and out) on our
-// own loop: per output pixel, whole channel rows are reduced into an int32
-// accumulator (contiguous, so the compiler vectorizes it), with the reference's
+// own loop: per output pixel, whole channel rows are reduced into an int16
+// (windows of up to 128 taps) or int32 accumulator (contiguous, so the compiler
+// vectorizes it), with the reference's
 // window (ref::pool_window) and rounding (ref::rounded_average): bit-exact with
 // the reference kernel, which walks the window once per channel (padded cells
 // under count_include_pad add the zero point, as there). The average's
@@ -28,28 +29,32 @@ constexpr int kMaxTaps = 65535;
 // rounded quotient a / n truncates to the integer quotient (a non-integer
 // quotient lies at least 1/n below the next integer, more than float's
 // relative error 2^-24 of a / n when a < 2^24).
-template <typename T>
-inline __attribute__((always_inline)) void divide_rounded(const int32_t* __restrict acc,
-                                                          int channels, int32_t n, int32_t act_min,
+template <typename T, typename Acc>
+inline __attribute__((always_inline)) void divide_rounded(const Acc* __restrict acc, int channels,
+                                                          int32_t pad, int32_t n, int32_t act_min,
                                                           int32_t act_max, T* __restrict out) {
   const float fn = static_cast<float>(n);
   const int32_t half = n / 2;
   for (int c = 0; c < channels; ++c) {
-    const int32_t sum = acc[c];
+    const int32_t sum = static_cast<int32_t>(acc[c]) + pad;
     const int32_t a = (sum < 0 ? -sum : sum) + half;
     const int32_t q = static_cast<int32_t>(static_cast<float>(a) / fn);
     out[c] = static_cast<T>(std::clamp(sum < 0 ? -q : q, act_min, act_max));
   }
 }
 
+// Windows of up to this many taps sum 8-bit values exactly in int16, twice
+// the lanes of int32 per vector (128 x 255 < 2^15).
+constexpr int kMaxInt16Taps = 128;
+
 // One output row: plain C++ loops the compiler vectorizes.
-template <typename T, bool kMax>
+template <typename T, bool kMax, typename Acc = int32_t>
 inline __attribute__((always_inline)) void pool_row(const ref::PoolShape& s, int b, int oy,
                                                     int32_t act_min, int32_t act_max,
                                                     const T* __restrict x, T* __restrict y) {
   const int c_count = s.channels;
-  // Max: the window's maximum in the element type itself; average: int32 sums.
-  alignas(64) std::array<int32_t, kMaxChannels> sum;
+  // Max: the window's maximum in the element type itself; average: Acc sums.
+  alignas(64) std::array<Acc, kMaxChannels> sum;
   alignas(64) std::array<T, kMaxChannels> top;
   for (int ox = 0; ox < s.out_w; ++ox) {
     const ref::PoolWindow w = ref::pool_window(s, oy, ox);
@@ -65,8 +70,8 @@ inline __attribute__((always_inline)) void pool_row(const ref::PoolShape& s, int
           T* __restrict t = top.data();
           for (int c = 0; c < c_count; ++c) t[c] = std::max(t[c], px[c]);
         } else {
-          int32_t* __restrict a = sum.data();
-          for (int c = 0; c < c_count; ++c) a[c] += px[c];
+          Acc* __restrict a = sum.data();
+          for (int c = 0; c < c_count; ++c) a[c] = static_cast<Acc>(a[c] + px[c]);
         }
       }
     }
@@ -75,12 +80,8 @@ inline __attribute__((always_inline)) void pool_row(const ref::PoolShape& s, int
       for (int c = 0; c < c_count; ++c)
         out[c] = static_cast<T>(std::clamp(static_cast<int32_t>(top[c]), act_min, act_max));
     } else {
-      if (w.padded != 0) {  // padded cells hold the zero point (count_include_pad)
-        const int32_t pad = w.padded * s.zero_point;
-        int32_t* __restrict a = sum.data();
-        for (int c = 0; c < c_count; ++c) a[c] += pad;
-      }
-      divide_rounded(sum.data(), c_count, w.count, act_min, act_max, out);
+      // Padded cells hold the zero point (count_include_pad).
+      divide_rounded(sum.data(), c_count, w.padded * s.zero_point, w.count, act_min, act_max, out);
     }
   }
 }
@@ -88,25 +89,28 @@ inline __attribute__((always_inline)) void pool_row(const ref::PoolShape& s, int
 // Each instance built for AVX-512 and AVX2 besides the baseline, picked at
 // load time from the CPU (the baseline vectorizes 4 lanes wide). Plain
 // functions: clang does not clone templates.
-#define EB_POOL_ROW(name, T, kMax)                                                          \
+#define EB_POOL_ROW(name, T, kMax, Acc)                                                     \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void name(  \
       const ref::PoolShape& s, int b, int oy, int32_t act_min, int32_t act_max, const T* x, \
       T* y) {                                                                               \
-    pool_row<T, kMax>(s, b, oy, act_min, act_max, x, y);                                    \
+    pool_row<T, kMax, Acc>(s, b, oy, act_min, act_max, x, y);                               \
   }
-EB_POOL_ROW(max_row_u8, uint8_t, true)
-EB_POOL_ROW(max_row_s8, int8_t, true)
-EB_POOL_ROW(avg_row_u8, uint8_t, false)
-EB_POOL_ROW(avg_row_s8, int8_t, false)
+EB_POOL_ROW(max_row_u8, uint8_t, true, int32_t)
+EB_POOL_ROW(max_row_s8, int8_t, true, int32_t)
+EB_POOL_ROW(avg_row_u8, uint8_t, false, int32_t)
+EB_POOL_ROW(avg_row_s8, int8_t, false, int32_t)
+EB_POOL_ROW(avg_row16_u8, uint8_t, false, int16_t)
+EB_POOL_ROW(avg_row16_s8, int8_t, false, int16_t)
 #undef EB_POOL_ROW
 
 template <typename T, bool kMax>
 void pool_quant_rows(const ref::PoolShape& s, int32_t act_min, int32_t act_max, const T* x, T* y) {
-  const auto row = [] {
+  const bool narrow = s.filter_h * s.filter_w <= kMaxInt16Taps;
+  const auto row = [narrow] {
     if constexpr (std::is_same_v<T, uint8_t>)
-      return kMax ? max_row_u8 : avg_row_u8;
+      return kMax ? max_row_u8 : narrow ? avg_row16_u8 : avg_row_u8;
     else
-      return kMax ? max_row_s8 : avg_row_s8;
+      return kMax ? max_row_s8 : narrow ? avg_row16_s8 : avg_row_s8;
   }();
 #pragma omp parallel for collapse(2) schedule(static)
   for (int b = 0; b < s.batch; ++b)
