@@ -1,6 +1,8 @@
 #include "backends/cpu/byte_map.h"
 
-#include <dnnl.hpp>
+#include <string_view>
+
+#include "backends/cpu/int8_kernels.h"
 
 namespace edgebench::cpu::int8 {
 
@@ -10,10 +12,8 @@ void byte_map_generic(const uint8_t* table, const uint8_t* src, uint8_t* dst, in
 
 ByteMapFn byte_map() {
   static const ByteMapFn fn = [] {
-    const auto isa = dnnl::get_effective_cpu_isa();
-    const bool allowed =
-        isa == dnnl::cpu_isa::avx512_core || isa == dnnl::cpu_isa::avx512_core_vnni ||
-        isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
+    // Where the int8 kernels chosen for this CPU (under oneDNN's cap) are AVX-512.
+    const bool allowed = std::string_view(int8_kernels().isa).starts_with("avx512");
     const ByteMapFn vbmi = allowed ? byte_map_avx512vbmi() : nullptr;
     return vbmi ? vbmi : byte_map_generic;
   }();

@@ -164,15 +164,23 @@ void release_packed_constants(Graph& g, const Node& n, const Lowering& L) {
   }
 }
 
+// The standard passes, then this backend's own float rewrite (it applies to
+// float nodes only by its own preconditions: quantized pooling has no bias).
+const std::vector<passes::Pass>& cpu_passes() {
+  static const std::vector<passes::Pass> kPasses = [] {
+    std::vector<passes::Pass> p = passes::standard_passes();
+    p.push_back({"pool_below_pointwise", passes::pool_below_pointwise});
+    return p;
+  }();
+  return kPasses;
+}
+
 std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions& opt) {
   const PrecisionChoice precision = choose_precision(source, opt.precision);
   auto g = std::make_unique<Graph>(std::move(source));
   {
     const LoadPhase phase("passes");
-    passes::run_passes(*g, passes::standard_passes());
-    // Float only by its own preconditions (quantized pooling has no bias).
-    passes::pool_below_pointwise(*g);
-    verify(*g);
+    passes::run_passes(*g, cpu_passes());
   }
   const LoadPhase lower_phase("lower");
   const int threads = opt.threads > 0 ? opt.threads : omp_get_num_procs();

@@ -33,7 +33,7 @@ namespace {
 
 // The pooling loop, in TFLite's order: for every output cell and channel,
 // fold reduce(acc, value) over the clipped window starting from init, then
-// finish(acc, window) gives the output value.
+// finish(acc, window, channel) gives the output value.
 template <typename T, typename Acc, typename Reduce, typename Finish>
 void pool(const PoolShape& s, const T* x, T* y, Acc init, Reduce reduce, Finish finish) {
   for (int b = 0; b < s.batch; ++b)
@@ -49,7 +49,7 @@ void pool(const PoolShape& s, const T* x, T* y, Acc init, Reduce reduce, Finish 
                   (static_cast<size_t>(b) * s.in_h + w.iy + fy) * s.in_w + w.ix + fx;
               acc = reduce(acc, x[pixel * s.channels + c]);
             }
-          out[c] = finish(acc, w);
+          out[c] = finish(acc, w, c);
         }
       }
 }
@@ -58,35 +58,27 @@ void pool(const PoolShape& s, const T* x, T* y, Acc init, Reduce reduce, Finish 
 
 void average_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y,
                       const float* bias) {
-  // Bias and activation after the whole pooling pass: pool() hands finish no channel.
-  const bool after = bias != nullptr;
   pool(
       s, x, y, 0.0f, [](float acc, float v) { return acc + v; },
-      [&](float total, const PoolWindow& w) {
-        const float average = w.count > 0 ? total / static_cast<float>(w.count) : 0.0f;
-        return after ? average : std::min(std::max(average, act_min), act_max);
+      [&](float total, const PoolWindow& w, int c) {
+        float average = w.count > 0 ? total / static_cast<float>(w.count) : 0.0f;
+        if (bias) average += bias[c];
+        return std::min(std::max(average, act_min), act_max);
       });
-  if (!after) return;
-  const size_t pixels = static_cast<size_t>(s.batch) * s.out_h * s.out_w;
-  for (size_t p = 0; p < pixels; ++p)
-    for (int c = 0; c < s.channels; ++c) {
-      float& v = y[p * static_cast<size_t>(s.channels) + static_cast<size_t>(c)];
-      v = std::min(std::max(v + bias[c], act_min), act_max);
-    }
 }
 
 void max_pool_f32(const PoolShape& s, float act_min, float act_max, const float* x, float* y) {
   pool(
       s, x, y, std::numeric_limits<float>::lowest(),
       [](float acc, float v) { return std::max(acc, v); },
-      [&](float m, const PoolWindow&) { return std::min(std::max(m, act_min), act_max); });
+      [&](float m, const PoolWindow&, int) { return std::min(std::max(m, act_min), act_max); });
 }
 
 template <typename T>
 void average_pool_quant(const PoolShape& s, int32_t act_min, int32_t act_max, const T* x, T* y) {
   pool(
       s, x, y, int32_t{0}, [](int32_t acc, T v) { return acc + static_cast<int32_t>(v); },
-      [&](int32_t acc, const PoolWindow& w) {
+      [&](int32_t acc, const PoolWindow& w, int) {
         const int32_t total = acc + w.padded * s.zero_point;
         return static_cast<T>(std::clamp(rounded_average(total, w.count), act_min, act_max));
       });
@@ -97,7 +89,7 @@ void max_pool_quant(const PoolShape& s, int32_t act_min, int32_t act_max, const 
   pool(
       s, x, y, static_cast<int32_t>(std::numeric_limits<T>::lowest()),
       [](int32_t acc, T v) { return std::max(acc, static_cast<int32_t>(v)); },
-      [&](int32_t m, const PoolWindow&) {
+      [&](int32_t m, const PoolWindow&, int) {
         return static_cast<T>(std::clamp(m, act_min, act_max));
       });
 }

@@ -36,8 +36,9 @@ std::vector<Operand> triples_from(const onnx::NodeProto& n, int first, int count
   return ops;
 }
 
-// (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp)
-std::vector<Operand> binary_operands(const onnx::NodeProto& n) {
+// (A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp); QGemm's
+// (A, a_scale, a_zp, B, b_scale, b_zp, C, y_scale, y_zp) too, its C apart.
+std::vector<Operand> two_operands(const onnx::NodeProto& n) {
   return triples_from(n, 0, 2);
 }
 // (X, X_scale, X_zp, Y_scale, Y_zp)
@@ -48,21 +49,17 @@ std::vector<Operand> unary_operands(const onnx::NodeProto& n) {
 std::vector<Operand> concat_operands(const onnx::NodeProto& n) {
   return triples_from(n, 2, (n.input_size() - 2) / 3);
 }
-// (A, a_scale, a_zp, B, b_scale, b_zp, C, y_scale, y_zp); C is handled apart.
-std::vector<Operand> gemm_operands(const onnx::NodeProto& n) {
-  return triples_from(n, 0, 2);
-}
 
 const std::map<std::string, Contrib>& contribs() {
   static const std::map<std::string, Contrib> m = {
-      {"QLinearAdd", {"Add", binary_operands, 6, 7}},
-      {"QLinearMul", {"Mul", binary_operands, 6, 7}},
+      {"QLinearAdd", {"Add", two_operands, 6, 7}},
+      {"QLinearMul", {"Mul", two_operands, 6, 7}},
       {"QLinearSigmoid", {"Sigmoid", unary_operands, 3, 4}},
       {"QLinearSoftmax", {"Softmax", unary_operands, 3, 4}},
       {"QLinearAveragePool", {"AveragePool", unary_operands, 3, 4}},
       {"QLinearGlobalAveragePool", {"GlobalAveragePool", unary_operands, 3, 4}},
       {"QLinearConcat", {"Concat", concat_operands, 0, 1}},
-      {"QGemm", {"Gemm", gemm_operands, 7, 8}},
+      {"QGemm", {"Gemm", two_operands, 7, 8}},
   };
   return m;
 }
@@ -92,6 +89,13 @@ onnx::NodeProto make_node(const std::string& op, const std::string& name,
   for (const auto& i : inputs) n.add_input(i);
   n.add_output(output);
   return n;
+}
+
+void set_axis(onnx::NodeProto& n, int64_t axis) {
+  onnx::AttributeProto* a = n.add_attribute();
+  a->set_name("axis");
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(axis);
 }
 
 }  // namespace
@@ -142,10 +146,7 @@ int expand_contrib_quant_ops(onnx::GraphProto& graph, int64_t opset, const std::
         int64_t trans_b = 0;
         for (const auto& a : n.attribute())
           if (a.name() == "transB") trans_b = a.i();
-        onnx::AttributeProto* axis = nodes.back().add_attribute();
-        axis->set_name("axis");
-        axis->set_type(onnx::AttributeProto::INT);
-        axis->set_i(trans_b != 0 ? 0 : 1);
+        set_axis(nodes.back(), trans_b != 0 ? 0 : 1);
       }
       op.add_input(dq);
     }
@@ -162,10 +163,7 @@ int expand_contrib_quant_ops(onnx::GraphProto& graph, int64_t opset, const std::
       const std::string dq = input(n, 6) + "/dequantized_for_" + name;
       nodes.push_back(
           make_node("DequantizeLinear", name + "/dequantize_bias", {input(n, 6), s->name()}, dq));
-      onnx::AttributeProto* axis = nodes.back().add_attribute();  // C is 1-D
-      axis->set_name("axis");
-      axis->set_type(onnx::AttributeProto::INT);
-      axis->set_i(0);
+      set_axis(nodes.back(), 0);  // C is 1-D
       op.add_input(dq);
     }
     const std::string y_scale = c.out_scale >= 0 ? input(n, c.out_scale) : std::string();
