@@ -78,7 +78,7 @@ std::string model_sha256(const std::string& model, const Graph& g) {
   if (!is_builtin(model)) return sha256_file(model);
   Sha256 h;
   for (const Tensor& t : g.tensors)
-    if (t.is_const()) h.update(t.data.ptr, t.data.size);
+    if (t.is_const()) h.update(t.data.bytes(), t.data.size);
   return h.hex_digest();
 }
 

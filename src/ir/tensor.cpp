@@ -1,5 +1,9 @@
 #include "ir/tensor.h"
 
+#include <mutex>
+
+#include "ir/permute.h"
+#include "util/load_phases.h"
 #include "util/page_pool.h"
 
 namespace edgebench {
@@ -25,13 +29,46 @@ const std::byte kReleasedByte{};
 }  // namespace
 
 ConstData ConstData::released() {
-  ConstData d;
-  d.ptr = &kReleasedByte;
-  return d;
+  return ConstData(&kReleasedByte, 0, nullptr);
 }
 
 bool ConstData::is_released() const {
-  return ptr == &kReleasedByte;
+  return ptr_ == &kReleasedByte;
+}
+
+struct ConstData::Deferred {
+  ConstData source;
+  Permutation how;
+  std::once_flag once;
+  ConstData made;
+};
+
+ConstData ConstData::permuted(const ConstData& source, size_t elem_size, Shape source_shape,
+                              std::vector<int> perm) {
+  auto d = std::make_shared<Deferred>();
+  d->source = source;
+  d->how = Permutation{source.bytes(), elem_size, std::move(source_shape), std::move(perm)};
+  ConstData out;
+  out.size = source.size;
+  out.owner = d;  // keeps the source's bytes
+  out.deferred_ = std::move(d);
+  return out;
+}
+
+const std::byte* ConstData::bytes() const {
+  if (!deferred_) return ptr_;
+  Deferred& d = *deferred_;
+  std::call_once(d.once, [&d, this] {
+    const LoadPhase phase("permute_weights");
+    WritableConst w = make_writable_const(size);
+    permute_bytes(d.how.source, w.bytes, d.how.elem_size, d.how.source_shape, d.how.perm);
+    d.made = std::move(w.data);
+  });
+  return d.made.ptr_;
+}
+
+const ConstData::Permutation* ConstData::permutation() const {
+  return deferred_ ? &deferred_->how : nullptr;
 }
 
 WritableConst make_writable_const(size_t size) {
@@ -46,19 +83,16 @@ WritableConst make_writable_const(size_t size) {
     w.bytes = holder.get();
     w.data.owner = std::move(holder);
   }
-  w.data.ptr = w.bytes;
-  w.data.size = size;
+  w.data = ConstData(w.bytes, size, std::move(w.data.owner));
   w.data.writable = w.bytes;
   return w;
 }
 
 ConstData make_owned_const(std::vector<std::byte> bytes) {
   auto holder = std::make_shared<std::vector<std::byte>>(std::move(bytes));
-  ConstData d;
-  d.ptr = holder->empty() ? reinterpret_cast<const std::byte*>(holder.get()) : holder->data();
-  d.size = holder->size();
-  d.owner = holder;
-  return d;
+  const std::byte* p =
+      holder->empty() ? reinterpret_cast<const std::byte*>(holder.get()) : holder->data();
+  return ConstData(p, holder->size(), holder);
 }
 
 }  // namespace edgebench

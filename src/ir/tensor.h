@@ -37,10 +37,22 @@ struct QuantParams {
 
 // Read-only bytes of a constant. `owner` keeps the memory alive (the mapped
 // file or a heap buffer); copying a ConstData never copies the bytes.
-struct ConstData {
-  const std::byte* ptr = nullptr;
-  size_t size = 0;
-  std::shared_ptr<const void> owner;
+//
+// A constant may also be deferred: bytes that are another constant's with the
+// axes permuted (an importer's OIHW -> OHWI), made on first read. A backend
+// that packs weights reads the source through the permutation instead
+// (permutation()), so a model's weights are written once, where they run,
+// and not also in an intermediate layout.
+class ConstData {
+ public:
+  ConstData() = default;
+  ConstData(const std::byte* ptr, size_t size, std::shared_ptr<const void> owner)
+      : size(size), owner(std::move(owner)), ptr_(ptr) {}
+
+  // Bytes `source` (shape `source_shape`, `elem_size` bytes per element) with
+  // output axis i = source axis perm[i]; made when first read.
+  static ConstData permuted(const ConstData& source, size_t elem_size, Shape source_shape,
+                            std::vector<int> perm);
 
   // A constant whose bytes were dropped once a backend had copied them into its
   // own layout (weights packed at load), so they are not held twice: still a
@@ -48,15 +60,37 @@ struct ConstData {
   static ConstData released();
   bool is_released() const;
 
+  bool present() const { return ptr_ != nullptr || deferred_ != nullptr; }
+  // The bytes; a deferred constant's are made here, once (thread-safe).
+  const std::byte* bytes() const;
+
+  // How a deferred constant's bytes follow from its source's; nullptr for
+  // any other constant.
+  struct Permutation {
+    const std::byte* source = nullptr;  // any alignment
+    size_t elem_size = 0;
+    Shape source_shape;
+    std::vector<int> perm;
+  };
+  const Permutation* permutation() const;
+
+  size_t size = 0;
+  std::shared_ptr<const void> owner;
+
   // Set by make_writable_const: the bytes are a private buffer.
   std::byte* writable = nullptr;
   // The bytes, writable, when they are a private buffer and this is its only
   // copy: whoever reads them last (a backend packing weights) may reuse the
   // memory rather than write fresh pages. nullptr for shared bytes (a mapped
-  // file; a buffer another copy still reads).
+  // file; a buffer another copy still reads; a deferred constant).
   std::byte* exclusive_bytes() const {
     return writable && owner.use_count() == 1 ? writable : nullptr;
   }
+
+ private:
+  struct Deferred;
+  const std::byte* ptr_ = nullptr;
+  std::shared_ptr<Deferred> deferred_;
 };
 
 struct Tensor {
@@ -64,14 +98,14 @@ struct Tensor {
   DType dtype = DType::kF32;
   Shape shape;
   QuantParams quant;
-  ConstData data;  // ptr == nullptr: produced at run time (activation or graph input)
+  ConstData data;  // none present: produced at run time (activation or graph input)
 
-  bool is_const() const { return data.ptr != nullptr; }
+  bool is_const() const { return data.present(); }
   int64_t elements() const { return shape_elements(shape); }
   size_t bytes() const { return static_cast<size_t>(elements()) * dtype_size(dtype); }
   template <typename T>
   std::span<const T> const_span() const {
-    return {reinterpret_cast<const T*>(data.ptr), data.size / sizeof(T)};
+    return {reinterpret_cast<const T*>(data.bytes()), data.size / sizeof(T)};
   }
 };
 

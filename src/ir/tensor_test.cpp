@@ -13,7 +13,7 @@ TEST(WritableConst, IsExclusiveOnlyWhileItIsTheOnlyCopy) {
     std::memset(w.bytes, 3, size);
     ConstData d = std::move(w.data);
     EXPECT_EQ(d.size, size);
-    EXPECT_EQ(d.ptr[size - 1], std::byte{3});
+    EXPECT_EQ(d.bytes()[size - 1], std::byte{3});
     EXPECT_EQ(d.exclusive_bytes(), w.bytes);
     {
       const ConstData reader = d;  // e.g. the caller's graph, still holding the weights

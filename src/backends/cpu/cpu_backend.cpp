@@ -139,7 +139,7 @@ void round_outputs_to_fp16(Lowering& L, const Node& n, size_t steps_before) {
     if (std::find(g.outputs.begin(), g.outputs.end(), y) != g.outputs.end()) continue;
     const Tensor& t = g.tensor(y);
     const TensorPlace& p = L.place(y);
-    if (t.dtype != DType::kF32 || p.buffer < 0 || L.buffer(p.buffer).external) continue;
+    if (t.dtype != DType::kF32 || p.buffer < 0 || L.buffer(p.buffer).constant >= 0) continue;
     const int b = p.buffer;
     const size_t count = L.buffer(b).bytes / sizeof(float);  // blocked padding included: zeros
     const Fp16RoundKernel& k = fp16_round_kernel();

@@ -47,7 +47,7 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
         fail(ErrorCode::kInternal, graph_->source, "a sparse buffer used by several steps");
       sparse_bytes = std::max(sparse_bytes, buffers[b].bytes);
     }
-    life[b].bytes = buffers[b].external || buffers[b].sparse ? 0 : buffers[b].bytes;
+    life[b].bytes = buffers[b].constant >= 0 || buffers[b].sparse ? 0 : buffers[b].bytes;
     if (buffers[b].live_from_start) touch(static_cast<int>(b), -1);
     if (buffers[b].live_to_end) touch(static_cast<int>(b), last_step);
   }
@@ -71,11 +71,13 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
   sparse_owner_ = std::move(sparse.owner);
 
   BufferPtrs ptrs(buffers.size());
-  for (size_t b = 0; b < buffers.size(); ++b)
-    ptrs[b] = buffers[b].external
-                  ? const_cast<std::byte*>(static_cast<const std::byte*>(buffers[b].external))
-              : buffers[b].sparse ? sparse.data
-                                  : arena_ + plan.offsets[b];
+  for (size_t b = 0; b < buffers.size(); ++b) {
+    const int c = buffers[b].constant;
+    if (c >= 0)  // unread constants (packed weights) stay as they are
+      ptrs[b] = used[b] ? const_cast<std::byte*>(graph_->tensor(c).data.bytes()) : nullptr;
+    else
+      ptrs[b] = buffers[b].sparse ? sparse.data : arena_ + plan.offsets[b];
+  }
   // Bind every step to its addresses.
   bound_.reserve(steps_.size());
   for (size_t i = 0; i < steps_.size(); ++i) {

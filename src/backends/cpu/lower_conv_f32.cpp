@@ -180,8 +180,8 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
     const TensorPlace& r = L.place(res->residual);
     const bool graph_input =
         std::find(g.inputs.begin(), g.inputs.end(), res->residual) != g.inputs.end();
-    if (r.md == pd.dst_desc() && !graph_input && !L.buffer(r.buffer).external && r.buffer != src &&
-        !L.buffer_needed_later(r.buffer, L.node())) {
+    if (r.md == pd.dst_desc() && !graph_input && L.buffer(r.buffer).constant < 0 &&
+        r.buffer != src && !L.buffer_needed_later(r.buffer, L.node())) {
       dst = r.buffer;
       L.set_output(y_id, dst, pd.dst_desc(), false);
     } else {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "backends/cpu/fp16_round.h"
@@ -23,7 +24,7 @@ Lowering::Lowering(const Graph& g, dnnl::engine engine) : g_(g), engine_(std::mo
     if (!tensor.is_const()) continue;
     Buffer b;
     b.bytes = tensor.bytes();
-    b.external = tensor.data.ptr;
+    b.constant = static_cast<int>(t);
     buffers_.push_back(b);
     places_[t] = {static_cast<int>(buffers_.size()) - 1, plain_md(tensor), true};
   }
@@ -171,6 +172,47 @@ void reorder_constant(const dnnl::engine& engine, const void* data, const memory
   stream.wait();
 }
 
+// `from` views tensor `t`'s bytes in the IR's order; a deferred `t` (bytes
+// that are its source's permuted, ConstData::permuted) has the same elements
+// in its source's bytes: the same dimensions, each stride moved to the source
+// axis it steps along. Packing reads the source through it, so the IR-order
+// bytes are never made. nullopt where `from` is not such a plain view (a
+// dimension stepping across several axes): the bytes are made and read.
+std::optional<memory::desc> source_view(const memory::desc& from, const Tensor& t) {
+  const ConstData::Permutation* p = t.data.permutation();
+  const dnnl_memory_desc_t& d = from.data;
+  if (!p || d.format_kind != dnnl_blocked || d.format_desc.blocking.inner_nblks != 0 ||
+      d.offset0 != 0)
+    return std::nullopt;
+  const size_t r = t.shape.size();
+  std::vector<int64_t> ir_stride(r, 1), src_stride(r, 1);
+  for (size_t i = r; i-- > 1;) {
+    ir_stride[i - 1] = ir_stride[i] * t.shape[i];
+    src_stride[i - 1] = src_stride[i] * p->source_shape[i];
+  }
+  std::vector<int64_t> reach(r, 0);  // the furthest index along each IR axis
+  memory::dims dims(d.dims, d.dims + d.ndims), strides(dims.size());
+  for (size_t k = 0; k < dims.size(); ++k) {
+    int64_t rest = d.format_desc.blocking.strides[k];
+    if (dims[k] == 1) rest = 0;  // never stepped
+    int64_t moved = 0;
+    int axes = 0;
+    for (size_t i = 0; i < r; ++i) {
+      const int64_t step = rest / ir_stride[i];
+      rest -= step * ir_stride[i];
+      if (step == 0) continue;
+      ++axes;
+      reach[i] += step * (dims[k] - 1);
+      moved += step * src_stride[static_cast<size_t>(p->perm[i])];
+    }
+    if (axes > 1) return std::nullopt;
+    strides[k] = moved;
+  }
+  for (size_t i = 0; i < r; ++i)
+    if (reach[i] >= t.shape[i]) return std::nullopt;  // a step would carry into the next axis
+  return memory::desc(dims, from.data_type(), strides);
+}
+
 }  // namespace
 
 dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const memory::desc& from,
@@ -180,16 +222,22 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
   return dst;
 }
 
-dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
+dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_view,
                                  const memory::desc& to, bool may_reuse) {
   const Tensor& t = L.graph().tensor(id);
-  const void* src = t.data.ptr;
+  const void* src = nullptr;
+  memory::desc from = ir_view;
   std::vector<float> rounded;
   if (L.float_precision().fp16_storage) {
     rounded.resize(static_cast<size_t>(t.elements()));
-    std::memcpy(rounded.data(), t.data.ptr, rounded.size() * sizeof(float));
+    std::memcpy(rounded.data(), t.data.bytes(), rounded.size() * sizeof(float));
     fp16_round_kernel().round(rounded.data(), rounded.size());
     src = rounded.data();
+  } else if (const std::optional<memory::desc> source = source_view(ir_view, t)) {
+    src = t.data.permutation()->source;  // the model file's bytes, never made in IR order
+    from = *source;
+  } else {
+    src = t.data.bytes();
   }
   const size_t bytes = to.get_size();
   if (bytes < kPagePoolMinBytes) {  // a bias: the heap
@@ -220,7 +268,7 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& from,
 }
 
 dnnl::memory pack_bias(const Lowering& L, const Tensor& bias, const memory::desc& md) {
-  return pack_constant(L.engine(), bias.data.ptr, md, md);
+  return pack_constant(L.engine(), bias.data.bytes(), md, md);
 }
 
 }  // namespace edgebench::cpu

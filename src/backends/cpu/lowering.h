@@ -28,7 +28,10 @@ namespace edgebench::cpu {
 // A block of bytes a tensor or a temporary lives in while the model runs.
 struct Buffer {
   size_t bytes = 0;
-  const void* external = nullptr;  // a constant's bytes (outside the arena)
+  // A constant tensor's id: its bytes, outside the arena, read where the graph
+  // holds them (a deferred constant's are made when the model binds, and
+  // only if a step reads them).
+  int constant = -1;
   // A graph input is written before the first step (copy-in), a graph output
   // read after the last (copy-out): live from the start, or to the end, of a
   // run. Between, the arena reuses their space like any other's (InceptionV3's

@@ -26,7 +26,7 @@ class ReferenceModel final : public CompiledModel {
     for (size_t t = 0; t < count; ++t) {
       const Tensor& tensor = graph_.tensors[t];
       if (tensor.is_const()) {
-        memory_.read[t] = tensor.data.ptr;
+        memory_.read[t] = tensor.data.bytes();
         continue;
       }
       buffers_[t].resize(std::max<size_t>(tensor.bytes(), 1));

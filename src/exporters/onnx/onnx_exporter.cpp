@@ -14,6 +14,7 @@
 #include "data/model_input.h"
 #include "exporters/onnx/onnx_export_context.h"
 #include "importers/onnx/onnx_tensor.h"
+#include "ir/permute.h"
 #include "util/error.h"
 
 namespace edgebench {
@@ -156,50 +157,14 @@ void Exporter::define(int id, Layout l, const std::string& name) {
   native_[static_cast<size_t>(id)] = l;
 }
 
-namespace {
-
-// out[i] = in[perm[i]] over a dense array of elem-byte elements.
-std::vector<std::byte> permute_bytes(const std::byte* src, size_t elem, const Shape& s,
-                                     const std::vector<int>& perm) {
-  const size_t r = s.size();
-  std::vector<int64_t> in_stride(r, 1);
-  for (size_t i = r; i-- > 1;) in_stride[i - 1] = in_stride[i] * s[i];
-  Shape out(r);
-  std::vector<int64_t> step(r);
-  for (size_t i = 0; i < r; ++i) {
-    out[i] = s[static_cast<size_t>(perm[i])];
-    step[i] = in_stride[static_cast<size_t>(perm[i])];
-  }
-  const int64_t n = shape_elements(s);
-  std::vector<std::byte> buf(static_cast<size_t>(n) * elem);
-  std::vector<int64_t> idx(r, 0);
-  int64_t at = 0;
-  for (int64_t o = 0; o < n; ++o) {
-    std::memcpy(buf.data() + static_cast<size_t>(o) * elem, src + static_cast<size_t>(at) * elem,
-                elem);
-    for (size_t k = r; k-- > 0;) {
-      if (++idx[k] < out[k]) {
-        at += step[k];
-        break;
-      }
-      at -= step[k] * (out[k] - 1);
-      idx[k] = 0;
-    }
-  }
-  return buf;
-}
-
-}  // namespace
-
 // A constant's bytes in ONNX order (permuted by `perm`, empty = as is).
 static std::string const_init(Exporter& e, const Tensor& t, const std::vector<int>& perm,
                               const std::string& name) {
   const int32_t elem = ir_to_onnx_elem(t.dtype);
-  if (perm.empty()) return e.initializer(name, elem, t.shape, t.data.ptr, t.bytes());
-  Shape s(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) s[i] = t.shape[static_cast<size_t>(perm[i])];
-  std::vector<std::byte> b = permute_bytes(t.data.ptr, dtype_size(t.dtype), t.shape, perm);
-  return e.initializer(name, elem, s, b.data(), b.size());
+  if (perm.empty()) return e.initializer(name, elem, t.shape, t.data.bytes(), t.bytes());
+  std::vector<std::byte> b(t.bytes());
+  permute_bytes(t.data.bytes(), b.data(), dtype_size(t.dtype), t.shape, perm);
+  return e.initializer(name, elem, permute_shape(t.shape, perm), b.data(), b.size());
 }
 
 std::string Exporter::value(int id, Layout l) {

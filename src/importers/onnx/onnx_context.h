@@ -22,6 +22,7 @@
 #include "importers/onnx/onnx_importer.h"
 #include "importers/onnx/onnx_tensor.h"
 #include "ir/graph.h"
+#include "ir/permute.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
 
@@ -34,10 +35,6 @@ inline const std::vector<int> kToNhwc = {0, 2, 3, 1};
 // ... and ONNX axis a sits at NHWC position kNhwcPos[a]; also the perm NHWC -> NCHW.
 inline const std::vector<int> kToOnnx = {0, 3, 1, 2};
 
-Shape permute(const Shape& s, const std::vector<int>& perm);  // out[i] = s[perm[i]]
-// Permutes a dense constant; elem_size bytes per element.
-ConstData permute_data(const ConstData& d, size_t elem_size, const Shape& s,
-                       const std::vector<int>& perm);
 // NumPy broadcasting of two ONNX shapes; nullopt when they do not broadcast.
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b);
 

@@ -70,11 +70,9 @@ ConstData Importer::read_external(const std::string& location, uint64_t offset,
          what + ": bytes [" + std::to_string(offset) + ", " +
              std::to_string(offset + length.value_or(0)) + ") lie outside '" + full + "' (" +
              std::to_string(size) + " bytes)");
-  ConstData d;
-  d.ptr = reinterpret_cast<const std::byte*>(it->second->data()) + offset;
-  d.size = static_cast<size_t>(length.value_or(size - offset));
-  d.owner = MappedFile::hold_range(it->second, it->second->data() + offset, d.size);
-  return d;
+  const auto* bytes = reinterpret_cast<const std::byte*>(it->second->data()) + offset;
+  const auto n = static_cast<size_t>(length.value_or(size - offset));
+  return ConstData(bytes, n, MappedFile::hold_range(it->second, it->second->data() + offset, n));
 }
 
 void Importer::add_graph_input(const onnx::ValueInfoProto& vi, bool first) {

@@ -5,98 +5,8 @@
 #include <optional>
 
 #include "importers/onnx/onnx_context.h"
-#include "util/load_phases.h"
 
 namespace edgebench::onnx_import {
-
-Shape permute(const Shape& s, const std::vector<int>& perm) {
-  Shape out(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) out[i] = s.at(static_cast<size_t>(perm[i]));
-  return out;
-}
-
-namespace {
-
-// dst[c][r] = src[r][c] for each of `batch` [rows, cols] matrices of
-// ELEM-byte elements, through memcpy (the source may be unaligned: external
-// data). Tiled so that both sides stay in cache when rows are long (OIHW ->
-// OHWI moves the input channels innermost: rows = I, cols = KH * KW).
-template <size_t ELEM>
-void transpose_batched(const std::byte* src, std::byte* dst, int64_t batch, int64_t rows,
-                       int64_t cols) {
-  constexpr int64_t kTile = 64;
-  const auto at = [](int64_t i) { return static_cast<size_t>(i) * ELEM; };
-  for (int64_t b = 0; b < batch; ++b, src += at(rows * cols), dst += at(rows * cols))
-    for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
-      const int64_t r1 = std::min(rows, r0 + kTile);
-      for (int64_t c = 0; c < cols; ++c)
-        for (int64_t r = r0; r < r1; ++r)
-          std::memcpy(dst + at(c * rows + r), src + at(r * cols + c), ELEM);
-    }
-}
-
-struct BatchedTranspose {
-  int64_t batch = 1, rows = 1, cols = 1;
-};
-
-// The permutations the importer makes (OIHW -> OHWI, NCHW <-> NHWC,
-// [M,1,KH,KW] -> [1,KH,KW,M]) keep some leading axes and swap the two groups of
-// axes after them: perm = [0, lead) ++ [split, r) ++ [lead, split). Such a
-// permutation is a batch of 2-D transposes; nullopt for any other.
-std::optional<BatchedTranspose> as_batched_transpose(const Shape& s, const std::vector<int>& perm) {
-  const size_t r = perm.size();
-  size_t lead = 0;
-  while (lead < r && perm[lead] == static_cast<int>(lead)) ++lead;
-  if (lead + 1 >= r) return std::nullopt;  // identity
-  const auto split = static_cast<size_t>(perm[lead]);
-  for (size_t k = 0; lead + k < r; ++k) {
-    const size_t want = k < r - split ? split + k : lead + (k - (r - split));
-    if (perm[lead + k] != static_cast<int>(want)) return std::nullopt;
-  }
-  BatchedTranspose t;
-  for (size_t i = 0; i < lead; ++i) t.batch *= s[i];
-  for (size_t i = lead; i < split; ++i) t.rows *= s[i];
-  for (size_t i = split; i < r; ++i) t.cols *= s[i];
-  return t;
-}
-
-}  // namespace
-
-ConstData permute_data(const ConstData& d, size_t elem_size, const Shape& s,
-                       const std::vector<int>& perm) {
-  const LoadPhase phase("import_weights");
-  const size_t r = s.size();
-  const Shape out = permute(s, perm);
-  const int64_t n = shape_elements(s);
-  WritableConst buf = make_writable_const(static_cast<size_t>(n) * elem_size);
-  if (const auto t = as_batched_transpose(s, perm)) {
-    switch (elem_size) {
-      case 1: transpose_batched<1>(d.ptr, buf.bytes, t->batch, t->rows, t->cols); return buf.data;
-      case 4: transpose_batched<4>(d.ptr, buf.bytes, t->batch, t->rows, t->cols); return buf.data;
-      case 8: transpose_batched<8>(d.ptr, buf.bytes, t->batch, t->rows, t->cols); return buf.data;
-      default: break;
-    }
-  }
-  std::vector<int64_t> in_stride(r, 1);
-  for (size_t i = r; i-- > 1;) in_stride[i - 1] = in_stride[i] * s[i];
-  std::vector<int64_t> step(r);  // input stride along each output axis
-  for (size_t i = 0; i < r; ++i) step[i] = in_stride[static_cast<size_t>(perm[i])];
-  std::vector<int64_t> idx(r, 0);
-  int64_t src = 0;
-  for (int64_t o = 0; o < n; ++o) {
-    std::memcpy(buf.bytes + static_cast<size_t>(o) * elem_size,
-                d.ptr + static_cast<size_t>(src) * elem_size, elem_size);
-    for (size_t k = r; k-- > 0;) {  // odometer over the output index
-      if (++idx[k] < out[k]) {
-        src += step[k];
-        break;
-      }
-      src -= step[k] * (out[k] - 1);
-      idx[k] = 0;
-    }
-  }
-  return buf.data;
-}
 
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
   const size_t r = std::max(a.size(), b.size());
@@ -143,12 +53,14 @@ Layout Importer::layout_of(Value& v) {
 
 int Importer::add_tensor(const std::string& name, DType t, Shape s, ConstData data) {
   // IR constants are read through typed pointers; external data (onnx_tensor.h)
-  // may lie anywhere in its file.
-  if (data.ptr && reinterpret_cast<uintptr_t>(data.ptr) % dtype_size(t) != 0) {
-    const LoadPhase phase("import_weights");
-    WritableConst copy = make_writable_const(data.size);
-    std::memcpy(copy.bytes, data.ptr, data.size);
-    data = std::move(copy.data);
+  // may lie anywhere in its file. Such bytes become a deferred identity
+  // permutation: copied aligned if something reads them, read in place by a
+  // backend packing them (a deferred constant's bytes are made aligned).
+  if (!data.permutation() && data.present() &&
+      reinterpret_cast<uintptr_t>(data.bytes()) % dtype_size(t) != 0) {
+    std::vector<int> identity(s.size());
+    for (size_t i = 0; i < identity.size(); ++i) identity[i] = static_cast<int>(i);
+    data = ConstData::permuted(data, dtype_size(t), s, std::move(identity));
   }
   Tensor tensor;
   tensor.name = name;
@@ -203,9 +115,9 @@ int Importer::emit_transpose(int id, const std::vector<int>& perm_in, const std:
     last = perm[i];
   }
   if (identity) return id;
-  if (keeps_order) return emit_reshape(id, permute(s, perm), name);
+  if (keeps_order) return emit_reshape(id, permute_shape(s, perm), name);
   int y = emit(OpType::kTranspose, name, {id}, TransposeAttrs{perm}, name, g_.tensor(id).dtype,
-               permute(s, perm));
+               permute_shape(s, perm));
   if (!g_.tensor(id).quant.per_channel()) g_.tensor(y).quant = g_.tensor(id).quant;
   return y;
 }
@@ -245,8 +157,8 @@ int Importer::quantized_const(const QuantConst& qc, const Shape& shape,
   for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
   const DType t = onnx_to_ir_dtype(qc.q.elem_type).value();
   const size_t es = onnx_elem_size(qc.q.elem_type);
-  int qi = add_tensor(name, t, permute(shape, perm),
-                      identity ? qc.q.data : permute_data(qc.q.data, es, shape, perm));
+  int qi = add_tensor(name, t, permute_shape(shape, perm),
+                      identity ? qc.q.data : ConstData::permuted(qc.q.data, es, shape, perm));
   QuantParams q = qc.quant;
   if (q.per_channel()) {
     // The axis within `shape` (a [1, N] bias seen as [N] keeps its non-1 axis).
@@ -266,10 +178,11 @@ int Importer::weight_tensor(Value& v, const OnnxTensorData& f, const std::vector
                             const std::string& name) {
   bool identity = true;
   for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
-  const Shape s = permute(f.shape, perm);
+  const Shape s = permute_shape(f.shape, perm);
   if (!v.dq)
-    return add_tensor(name, DType::kF32, s,
-                      identity ? f.data : permute_data(f.data, sizeof(float), f.shape, perm));
+    return add_tensor(
+        name, DType::kF32, s,
+        identity ? f.data : ConstData::permuted(f.data, sizeof(float), f.shape, perm));
   int qi = quantized_const(*v.dq, f.shape, perm, name + ":q");
   return emit(OpType::kDequantize, name + ":dequantize", {qi}, NoAttrs{}, name, DType::kF32, s);
 }
@@ -282,8 +195,8 @@ int Importer::const_tensor(const std::string& name, const OnnxTensorData& c, Lay
   if (l == Layout::kOnnx) return add_tensor(name, DType::kF32, c.shape, c.data);
   if (c.shape.size() != 4)
     fail(ErrorCode::kInternal, source_, "constant '" + name + "' is not 4-D but wanted NHWC");
-  return add_tensor(name + ":nhwc", DType::kF32, permute(c.shape, kToNhwc),
-                    permute_data(c.data, sizeof(float), c.shape, kToNhwc));
+  return add_tensor(name + ":nhwc", DType::kF32, permute_shape(c.shape, kToNhwc),
+                    ConstData::permuted(c.data, sizeof(float), c.shape, kToNhwc));
 }
 
 int Importer::ir_tensor(Value& v, Layout want) {

@@ -89,7 +89,7 @@ void binary(NodeCtx& c, OpType op) {
   const bool nhwc = out->size() == 4 && (runtime_nhwc(c.im, a) || runtime_nhwc(c.im, b));
   int ai = nhwc ? nhwc_operand(c.im, a) : c.im.ir_tensor(a, Layout::kOnnx);
   int bi = nhwc ? nhwc_operand(c.im, b) : c.im.ir_tensor(b, Layout::kOnnx);
-  Shape ys = nhwc ? permute(*out, kToNhwc) : *out;
+  Shape ys = nhwc ? permute_shape(*out, kToNhwc) : *out;
   int y = c.im.emit(op, c.node_name(), {ai, bi}, BinaryAttrs{}, c.out_name(), DType::kF32, ys);
   c.im.define(c.out_name(), TP::FLOAT, *out, y, nhwc ? Layout::kNhwc : Layout::kOnnx);
 }

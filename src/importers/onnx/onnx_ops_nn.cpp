@@ -258,7 +258,7 @@ void reduce_mean(NodeCtx& c) {
   const bool out_nhwc = nhwc && keep;
   int xi = c.im.ir_tensor(x, nhwc ? Layout::kNhwc : Layout::kOnnx);
   int y = c.im.emit(OpType::kMean, c.node_name(), {xi}, a, c.out_name(), DType::kF32,
-                    out_nhwc ? permute(out, kToNhwc) : out);
+                    out_nhwc ? permute_shape(out, kToNhwc) : out);
   c.im.define(c.out_name(), TP::FLOAT, out, y, out_nhwc ? Layout::kNhwc : Layout::kOnnx);
 }
 
@@ -292,7 +292,8 @@ void batch_norm(NodeCtx& c) {
                      {xi, params[0], params[1], params[2], params[3]}, a, name, DType::kF32, s);
   };
   if (x.rank() == 4) {
-    int y = emit_bn(c.im.ir_tensor(x, Layout::kNhwc), permute(x.shape, kToNhwc), c.out_name());
+    int y =
+        emit_bn(c.im.ir_tensor(x, Layout::kNhwc), permute_shape(x.shape, kToNhwc), c.out_name());
     c.im.define(c.out_name(), TP::FLOAT, x.shape, y, Layout::kNhwc);
   } else if (x.rank() == 2) {
     int y = emit_bn(c.im.ir_tensor(x, Layout::kOnnx), x.shape, c.out_name());
@@ -303,7 +304,7 @@ void batch_norm(NodeCtx& c) {
     for (int d = 2; d < r; ++d) to_last.push_back(d), back.push_back(d - 1);
     to_last.push_back(1);
     int t = c.im.emit_transpose(c.im.ir_tensor(x, Layout::kOnnx), to_last, c.out_name() + ":cl");
-    int y = emit_bn(t, permute(x.shape, to_last), c.out_name() + ":bn");
+    int y = emit_bn(t, permute_shape(x.shape, to_last), c.out_name() + ":bn");
     y = c.im.emit_transpose(y, back, c.out_name());
     c.im.define(c.out_name(), TP::FLOAT, x.shape, y, Layout::kOnnx);
   }
@@ -327,9 +328,9 @@ void gemm(NodeCtx& c) {
     w = c.im.weight_tensor(c.in(1), b, trans_b ? std::vector<int>{0, 1} : std::vector<int>{1, 0},
                            c.in(1).name + ":nk");
   } else {
-    ConstData wd = trans_b ? b.data : permute_data(b.data, sizeof(float), b.shape, {1, 0});
+    ConstData wd = trans_b ? b.data : ConstData::permuted(b.data, sizeof(float), b.shape, {1, 0});
     std::vector<float> v(static_cast<size_t>(n * k));
-    std::memcpy(v.data(), wd.ptr, v.size() * sizeof(float));
+    std::memcpy(v.data(), wd.bytes(), v.size() * sizeof(float));
     for (float& f : v) f *= alpha;
     w = c.im.add_tensor(c.in(1).name + ":nk", DType::kF32, {n, k}, make_owned_const(v));
   }

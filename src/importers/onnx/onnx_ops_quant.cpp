@@ -49,7 +49,7 @@ OnnxTensorData dequantize_const(const OnnxTensorData& d, const QuantParams& q) {
       inner *= static_cast<size_t>(d.shape[k]);
   const auto count = static_cast<size_t>(d.elements());
   std::vector<float> f(count);
-  const std::byte* src = d.data.ptr;
+  const std::byte* src = d.data.bytes();
   switch (d.elem_type) {
     case onnx::TensorProto::UINT8:
       dequantize_values<uint8_t>(src, count, inner, q, f.data());

@@ -140,11 +140,11 @@ void transpose(NodeCtx& c) {
       perm[i] = static_cast<int>(p[i]);
     }
   }
-  const Shape out = permute(x.shape, perm);
+  const Shape out = permute_shape(x.shape, perm);
   if (const OnnxTensorData* k = c.im.constant(x)) {
     OnnxTensorData d = *k;
     d.shape = out;
-    d.data = permute_data(k->data, onnx_elem_size(k->elem_type), k->shape, perm);
+    d.data = ConstData::permuted(k->data, onnx_elem_size(k->elem_type), k->shape, perm);
     c.im.define_const(c.out_name(), std::move(d));
     return;
   }
@@ -199,7 +199,7 @@ void concat(NodeCtx& c) {
         const size_t chunk = static_cast<size_t>(v->shape[static_cast<size_t>(axis)] * inner) * es;
         if (chunk)
           std::memcpy(buf.data() + pos,
-                      c.im.constant(*v)->data.ptr + static_cast<size_t>(o) * chunk, chunk);
+                      c.im.constant(*v)->data.bytes() + static_cast<size_t>(o) * chunk, chunk);
         pos += chunk;
       }
     OnnxTensorData d;
@@ -218,7 +218,7 @@ void concat(NodeCtx& c) {
   ConcatAttrs a;
   a.axis = nhwc ? kToOnnx[static_cast<size_t>(axis)] : axis;
   int y = c.im.emit(OpType::kConcat, c.node_name(), ids, a, c.out_name(), DType::kF32,
-                    nhwc ? permute(out, kToNhwc) : out);
+                    nhwc ? permute_shape(out, kToNhwc) : out);
   c.im.define(c.out_name(), TP::FLOAT, out, y, nhwc ? Layout::kNhwc : Layout::kOnnx);
 }
 
@@ -246,7 +246,8 @@ void softmax(NodeCtx& c) {
     c.im.define(out, TP::FLOAT, x.shape, y, Layout::kOnnx);
   } else if (r == 4 && axis == 1 && c.im.layout_of(x) == Layout::kNhwc) {  // channels are last
     Value& xv = x;
-    int y = emit_softmax(c, c.im.ir_tensor(xv, Layout::kNhwc), permute(x.shape, kToNhwc), out);
+    int y =
+        emit_softmax(c, c.im.ir_tensor(xv, Layout::kNhwc), permute_shape(x.shape, kToNhwc), out);
     c.im.define(out, TP::FLOAT, x.shape, y, Layout::kNhwc);
   } else {  // move the axis last and back
     std::vector<int> to_last, back(r);
@@ -255,7 +256,7 @@ void softmax(NodeCtx& c) {
     to_last.push_back(axis);
     for (size_t i = 0; i < r; ++i) back[static_cast<size_t>(to_last[i])] = static_cast<int>(i);
     int t = c.im.emit_transpose(c.im.ir_tensor(x, Layout::kOnnx), to_last, out + ":axis_last");
-    int y = emit_softmax(c, t, permute(x.shape, to_last), out + ":softmax");
+    int y = emit_softmax(c, t, permute_shape(x.shape, to_last), out + ":softmax");
     y = c.im.emit_transpose(y, back, out);
     c.im.define(out, TP::FLOAT, x.shape, y, Layout::kOnnx);
   }
@@ -293,7 +294,7 @@ void pad(NodeCtx& c) {
   }
   int xi = c.im.ir_tensor(x, l);
   int y = c.im.emit(OpType::kPad, c.node_name(), {xi}, a, c.out_name(), DType::kF32,
-                    l == Layout::kNhwc ? permute(out, kToNhwc) : out);
+                    l == Layout::kNhwc ? permute_shape(out, kToNhwc) : out);
   c.im.define(c.out_name(), TP::FLOAT, out, y, l);
 }
 

@@ -22,7 +22,7 @@ std::vector<int64_t> ints_of(const OnnxTensorData& t) {
   std::vector<int64_t> v(static_cast<size_t>(t.elements()));
   for (size_t i = 0; i < v.size(); ++i) {
     T x;
-    std::memcpy(&x, t.data.ptr + i * sizeof(T), sizeof(T));
+    std::memcpy(&x, t.data.bytes() + i * sizeof(T), sizeof(T));
     v[i] = static_cast<int64_t>(x);
   }
   return v;
@@ -74,7 +74,7 @@ std::vector<int64_t> OnnxTensorData::as_ints() const {
 std::vector<float> OnnxTensorData::as_floats() const {
   if (elem_type != TP::FLOAT) return {};
   std::vector<float> v(static_cast<size_t>(elements()));
-  if (!v.empty()) std::memcpy(v.data(), data.ptr, v.size() * sizeof(float));
+  if (!v.empty()) std::memcpy(v.data(), data.bytes(), v.size() * sizeof(float));
   return v;
 }
 
@@ -203,9 +203,8 @@ OnnxTensorData decode_tensor_proto(TP& t, const std::string& where, ErrorCode co
           std::vector<std::byte>(reinterpret_cast<const std::byte*>(holder->data()),
                                  reinterpret_cast<const std::byte*>(holder->data()) + want));
     } else {
-      out.data.ptr = reinterpret_cast<const std::byte*>(holder->data());
-      out.data.size = holder->size();
-      out.data.owner = holder;
+      const auto* bytes = reinterpret_cast<const std::byte*>(holder->data());
+      out.data = ConstData(bytes, holder->size(), holder);
     }
     return out;
   }

@@ -31,9 +31,9 @@ struct OnnxTensorData {
   // lies in the file wherever it lies: read that through as_ints / as_floats).
   template <typename T>
   const T* values() const {
-    if (reinterpret_cast<uintptr_t>(data.ptr) % alignof(T) != 0)
+    if (reinterpret_cast<uintptr_t>(data.bytes()) % alignof(T) != 0)
       fail(ErrorCode::kInternal, name, "typed access to unaligned tensor data");
-    return reinterpret_cast<const T*>(data.ptr);
+    return reinterpret_cast<const T*>(data.bytes());
   }
   // The values of an integer tensor (int8/16/32/64, uint8, bool) as int64; of a float one as float.
   std::vector<int64_t> as_ints() const;

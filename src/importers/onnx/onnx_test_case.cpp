@@ -185,7 +185,7 @@ OnnxTestCaseResult run_onnx_test_case(const std::string& dir, const OnnxTestCase
              onnx_elem_name(d.elem_type) + " " + shape_str(d.shape) + " but the model's input '" +
                  spec.name + "' is " + std::string(dtype_name(spec.dtype)) + " " +
                  shape_str(spec.shape));
-      feeds.push_back(d.data.ptr);
+      feeds.push_back(d.data.bytes());
     }
     auto buffers = session->make_output_buffers();
     t0 = std::chrono::steady_clock::now();
@@ -208,7 +208,7 @@ OnnxTestCaseResult run_onnx_test_case(const std::string& dir, const OnnxTestCase
       } else if (want.shape != y.shape) {
         check.note = "shape " + shape_str(y.shape) + ", expected " + shape_str(want.shape);
       } else {
-        compare_outputs(buffers[k].data(), want.data.ptr, y.elements(), y.dtype, opt, check);
+        compare_outputs(buffers[k].data(), want.data.bytes(), y.elements(), y.dtype, opt, check);
       }
       result.outputs.push_back(std::move(check));
     }

@@ -353,10 +353,10 @@ std::vector<int64_t> OpContext::const_ints(const Tensor& t, size_t max_elements)
   for (size_t i = 0; i < n; ++i) {
     if (t.dtype == DType::kI32) {
       int32_t x;
-      std::memcpy(&x, t.data.ptr + 4 * i, 4);
+      std::memcpy(&x, t.data.bytes() + 4 * i, 4);
       v[i] = x;
     } else {
-      std::memcpy(&v[i], t.data.ptr + 8 * i, 8);
+      std::memcpy(&v[i], t.data.bytes() + 8 * i, 8);
     }
   }
   return v;

@@ -295,8 +295,8 @@ TEST(TfliteImporter, ConstantsPointIntoTheCallersBuffer) {
   const auto* lo = reinterpret_cast<const std::byte*>(bytes->data());
   for (const Tensor& t : g.tensors)
     if (t.is_const()) {
-      EXPECT_GE(t.data.ptr, lo);
-      EXPECT_LE(t.data.ptr + t.data.size, lo + bytes->size());
+      EXPECT_GE(t.data.bytes(), lo);
+      EXPECT_LE(t.data.bytes() + t.data.size, lo + bytes->size());
       EXPECT_EQ(t.data.owner.get(), bytes.get());
     }
   // A misaligned copy of the model is realigned once and imports the same.
@@ -720,7 +720,7 @@ TEST(TfliteImporter, ReadsBuffersStoredAfterTheFlatBuffer) {
   std::copy(fb.begin(), fb.end(), file.begin());
   Graph g2 = import(file);
   const Tensor& w2 = g2.tensor(g2.nodes[0].inputs[1]);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(w2.data.ptr) % 4, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(w2.data.bytes()) % 4, 0u);
   EXPECT_EQ(w2.const_span<float>()[3], 2.0f);
 
   m.buffers[1] = {floats(4), 4096, 16};  // inline data and an offset

@@ -280,7 +280,7 @@ Node unary(OpContext& c, OpType op) {
 // The real value a one-element constant holds (PADV2's constant_values).
 float scalar_value(const OpContext& c, const Tensor& v) {
   auto raw = [&](auto x) {
-    std::memcpy(&x, v.data.ptr, sizeof(x));
+    std::memcpy(&x, v.data.bytes(), sizeof(x));
     return x;
   };
   switch (v.dtype) {
