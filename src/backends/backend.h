@@ -16,6 +16,13 @@ struct BackendOptions {
   int threads = 1;
   std::string precision =
       "fp32";  // fp32 | bf16 | fp16 | int8 (backends reject what they cannot do)
+  // A folder where a backend may keep what it prepared (packed weights) for
+  // the next load of the same model (empty: nowhere). Used only with
+  // cache_source, which says where the graph came from (Session::load sets it
+  // from the model file); graphs made in memory are never cached.
+  std::string cache_dir;
+  std::string cache_source;
+  std::string cache_name;  // a readable stem for the cache file (the model's file name)
 };
 
 // Per-node timing hook for --op-profile; backends call it around each node when set.

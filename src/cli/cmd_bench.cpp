@@ -1,6 +1,7 @@
 // `edgebench bench --model M ...`: latency on synthetic input.
 #include <fmt/core.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -8,6 +9,13 @@
 #include "util/error.h"
 
 namespace edgebench::cli {
+
+void add_cache_flag(CLI::App& sub, std::string& dir) {
+  if (const char* env = std::getenv("EDGEBENCH_CACHE_DIR")) dir = env;
+  sub.add_option("--cache-dir", dir,
+                 "Keep packed weights in DIR between loads of the same model file (cpu backend; "
+                 "default: $EDGEBENCH_CACHE_DIR, else none)");
+}
 
 void add_bench(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
@@ -34,6 +42,7 @@ void add_bench(CLI::App& app) {
   sub->add_flag("--quiet,-q", o->quiet, "No progress on stderr");
   sub->add_option("--json", *json, "Write the result as JSON");
   add_ptq_flags(*sub, o->ptq);
+  add_cache_flag(*sub, o->cache_dir);
   sub->callback([o, json] {
     BenchResult r = run_bench(*o);
     if (!json->empty()) {

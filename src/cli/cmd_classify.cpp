@@ -17,6 +17,7 @@ struct ClassifyArgs {
   std::vector<std::string> images;
   int top = 5;
   int threads = 1;
+  std::string cache_dir;
   bool json = false;
 };
 
@@ -26,6 +27,7 @@ void run_classify(const ClassifyArgs& a) {
   SessionOptions opt;
   opt.backend = a.backend;
   opt.backend_options.threads = a.threads;
+  opt.cache_dir = a.cache_dir;
   auto session = Session::load(a.model, opt);
   const Tensor& in = session->input();
   const Tensor& out = session->output();
@@ -83,6 +85,7 @@ void add_classify(CLI::App& app) {
                   "inception | torchvision | caffe (default: from the model)");
   sub->add_option("--backend", args->backend, "reference | cpu");
   sub->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 1024));
+  add_cache_flag(*sub, args->cache_dir);
   sub->add_flag("--json", args->json, "Print JSON");
   sub->callback([args] { run_classify(*args); });
 }

@@ -53,17 +53,27 @@ void run_inspect(const InspectArgs& a) {
       for (int id : n.inputs)
         if (id >= 0 && !g.tensor(id).is_const()) ins.push_back(g.tensor(id).shape);
       const Tensor& y = g.tensor(n.outputs[0]);
-      layers.push_back({{"index", i}, {"op", op_name(n.op)}, {"name", n.name},
-                        {"input_shapes", ins}, {"output_shape", y.shape},
-                        {"dtype", dtype_name(y.dtype)}, {"params", c.params}, {"macs", c.macs},
+      layers.push_back({{"index", i},
+                        {"op", op_name(n.op)},
+                        {"name", n.name},
+                        {"input_shapes", ins},
+                        {"output_shape", y.shape},
+                        {"dtype", dtype_name(y.dtype)},
+                        {"params", c.params},
+                        {"macs", c.macs},
                         {"weight_bytes", c.weight_bytes}});
     }
     nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
     for (int id : g.inputs) inputs.push_back(tensor_json(g.tensor(id)));
     for (int id : g.outputs) outputs.push_back(tensor_json(g.tensor(id)));
-    nlohmann::json j = {{"model", a.model},  {"format", g.format},  {"params", total.params},
-                        {"macs", total.macs}, {"weight_bytes", total.weight_bytes},
-                        {"inputs", inputs},  {"outputs", outputs}, {"layers", layers}};
+    nlohmann::json j = {{"model", a.model},
+                        {"format", g.format},
+                        {"params", total.params},
+                        {"macs", total.macs},
+                        {"weight_bytes", total.weight_bytes},
+                        {"inputs", inputs},
+                        {"outputs", outputs},
+                        {"layers", layers}};
     fmt::print("{}\n", j.dump(2));
     return;
   }

@@ -26,4 +26,8 @@ void add_quantize(CLI::App& app);
 // quantize the float model in memory (PTQ) before measuring it.
 void add_ptq_flags(CLI::App& sub, PtqOptions& o);
 
+// --cache-dir DIR on the commands that load a model file (default: the
+// EDGEBENCH_CACHE_DIR environment variable): packed weights kept between loads.
+void add_cache_flag(CLI::App& sub, std::string& dir);
+
 }  // namespace edgebench::cli

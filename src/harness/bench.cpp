@@ -135,6 +135,7 @@ BenchResult prepare_result(const BenchOptions& opt, SessionOptions& so) {
   so.backend_options.threads = r.threads;
   so.backend_options.precision = opt.precision;
   so.dequantize = opt.dequantize;
+  so.cache_dir = opt.cache_dir;
   return r;
 }
 

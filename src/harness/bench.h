@@ -19,6 +19,7 @@ struct BenchOptions {
   std::string backend = "cpu";
   std::string precision = "fp32";
   bool dequantize = false;  // run the float equivalent of a quantized model
+  std::string cache_dir;    // SessionOptions::cache_dir
   bool op_profile = false;
   bool quiet = false;
   PtqOptions ptq;  // non-empty calib_dir: benchmark the int8 PTQ of the float model

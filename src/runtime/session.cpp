@@ -1,7 +1,10 @@
 #include "runtime/session.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "importers/import_model.h"
 #include "passes/dequantize.h"
@@ -15,10 +18,40 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
+namespace {
+
+// What identifies a model file's bytes without reading them: its path and the
+// size, times and inode that any change to it changes. Empty if it cannot be
+// stat'ed (the load then fails on its own, with a clearer message).
+std::string file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  std::error_code ec;
+  const std::string abs = std::filesystem::absolute(path, ec).string();
+  return "file " + abs + " size " + std::to_string(st.st_size) + " mtime " +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + " ctime " +
+         std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec) + " inode " +
+         std::to_string(st.st_ino) + " device " + std::to_string(st.st_dev);
+}
+
+}  // namespace
+
 std::unique_ptr<Session> Session::load(const std::string& model_path, const SessionOptions& opt) {
   const auto t0 = Clock::now();
   const LoadPhases phases;
-  auto s = compile(import_model(model_path), opt);
+  SessionOptions o = opt;
+  if (!opt.cache_dir.empty()) {
+    const std::string id = file_identity(model_path);
+    if (!id.empty()) {
+      o.backend_options.cache_dir = opt.cache_dir;
+      o.backend_options.cache_source = id + (opt.dequantize ? "; dequantized" : "");
+      // The folder's name too: model files are often all called model.onnx.
+      const std::filesystem::path p(model_path);
+      const std::string folder = std::filesystem::absolute(p).parent_path().filename().string();
+      o.backend_options.cache_name = (folder.empty() ? "" : folder + "_") + p.stem().string();
+    }
+  }
+  auto s = compile(import_model(model_path), o);
   s->finish_load(t0, phases);
   return s;
 }

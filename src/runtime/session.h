@@ -20,6 +20,9 @@ struct SessionOptions {
   // Run the float equivalent of a quantized model (passes/dequantize.h),
   // made at load time (so counted in the load time).
   bool dequantize = false;
+  // Keep packed weights here between loads of the same model file (empty:
+  // no cache). See backends/cpu/pack_cache.h.
+  std::string cache_dir;
 };
 
 class Session {

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
+#include "exporters/onnx/onnx_exporter.h"
 #include "ir/cost.h"
 #include "models/zoo.h"
 
@@ -51,6 +54,36 @@ TEST(Session, KeepsADescriptionAndOwnedGraphsRunLikeCopies) {
   const std::vector<float> want = run_once(*oracle), got = run_once(*owned);
   ASSERT_EQ(want.size(), got.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-4f) << i;
+}
+
+// A model file loaded with a cache folder: the first load writes its packed
+// weights there, the next one maps them and computes the same outputs; a
+// model file that changes (here: only its modification time) gets a cache
+// file of its own.
+TEST(Session, ACacheFolderKeepsPackedWeightsPerModelFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "edgebench_session_cache";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string model = (dir / "mobilenet.onnx").string();
+  export_onnx(build_mobilenet_v1(0.5f, 128), model);
+  SessionOptions o;
+  o.backend = "cpu";
+  o.backend_options.threads = 1;
+  const std::vector<float> want = run_once(*Session::load(model, o));
+  o.cache_dir = (dir / "cache").string();
+  const auto cache_files = [&] {
+    return std::distance(fs::directory_iterator(o.cache_dir), fs::directory_iterator());
+  };
+  EXPECT_EQ(run_once(*Session::load(model, o)), want);
+  ASSERT_EQ(cache_files(), 1);
+  const auto written = fs::last_write_time(fs::directory_iterator(o.cache_dir)->path());
+  EXPECT_EQ(run_once(*Session::load(model, o)), want);
+  EXPECT_EQ(fs::last_write_time(fs::directory_iterator(o.cache_dir)->path()), written)
+      << "a load that found every weight rewrote the file";
+  fs::last_write_time(model, fs::last_write_time(model) + std::chrono::seconds(1));
+  EXPECT_EQ(run_once(*Session::load(model, o)), want);
+  EXPECT_EQ(cache_files(), 2);
 }
 
 }  // namespace

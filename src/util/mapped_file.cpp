@@ -26,7 +26,7 @@ struct Fd {
 }  // namespace
 
 std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path,
-                                                   ErrorCode code_on_failure) {
+                                                   ErrorCode code_on_failure, bool populate) {
   // O_NONBLOCK: a FIFO must not hang the open; fstat then rejects it.
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (f.fd < 0) fail(code_on_failure, path, "cannot open: " + errno_text(errno));
@@ -35,7 +35,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path,
   if (!S_ISREG(st.st_mode)) fail(code_on_failure, path, "cannot open: not a regular file");
   if (st.st_size <= 0) fail(code_on_failure, path, "file is empty");
   const auto size = static_cast<size_t>(st.st_size);
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, f.fd, 0);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), f.fd, 0);
   if (p == MAP_FAILED) fail(code_on_failure, path, "cannot map: " + errno_text(errno));
   try {
     // new, not make_shared: the constructor is private.

@@ -16,7 +16,9 @@ class MappedFile {
  public:
   // Maps `path` read-only. Throws Error(code_on_failure, "<path>: <why>") when the
   // file cannot be opened, is not a regular file, is empty, or cannot be mapped.
-  static std::shared_ptr<const MappedFile> open(const std::string& path, ErrorCode code_on_failure);
+  // `populate`: map every page now, in one call (a file read whole next).
+  static std::shared_ptr<const MappedFile> open(const std::string& path, ErrorCode code_on_failure,
+                                                bool populate = false);
 
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;

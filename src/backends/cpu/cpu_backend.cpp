@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <string_view>
 
@@ -175,6 +176,32 @@ const std::vector<passes::Pass>& cpu_passes() {
   return kPasses;
 }
 
+// This program's own file (its path, size and mtime): a rebuilt edgebench may
+// pack differently, so its caches are its own.
+std::string executable_identity() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "unknown";
+  const auto size = std::filesystem::file_size(exe, ec);
+  const auto mtime = std::filesystem::last_write_time(exe, ec).time_since_epoch().count();
+  return exe.string() + " " + std::to_string(size) + " " + std::to_string(mtime);
+}
+
+// The packed-weight cache for this load, when asked for and the graph came
+// from a file; keyed by everything that decides what packing writes.
+std::unique_ptr<PackCache> open_pack_cache(const BackendOptions& opt, const PrecisionChoice& p,
+                                           int threads) {
+  if (opt.cache_dir.empty() || opt.cache_source.empty()) return nullptr;
+  const LoadPhase phase("cache");
+  const dnnl_version_t* v = dnnl_version();
+  const std::string key = std::string("edgebench ") + EDGEBENCH_VERSION + " (" +
+                          executable_identity() + "); oneDNN " + std::to_string(v->major) + "." +
+                          std::to_string(v->minor) + "." + std::to_string(v->patch) + " " +
+                          v->hash + "; " + isa_name() + "; precision " + p.mode + "; threads " +
+                          std::to_string(threads) + "; " + opt.cache_source;
+  return std::make_unique<PackCache>(opt.cache_dir, opt.cache_name, key);
+}
+
 std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions& opt) {
   const PrecisionChoice precision = choose_precision(source, opt.precision);
   auto g = std::make_unique<Graph>(std::move(source));
@@ -208,6 +235,8 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
 
   dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   Lowering L(*g, engine);
+  const std::unique_ptr<PackCache> cache = open_pack_cache(opt, precision, threads);
+  L.set_pack_cache(cache.get());
   L.set_threads(threads);
   L.set_float_precision(precision.float_precision);
   std::vector<size_t> exec_pos(g->nodes.size());
@@ -251,6 +280,11 @@ std::unique_ptr<CompiledModel> compile_graph(Graph source, const BackendOptions&
     if (names[i].empty()) names[i] = notes[i].empty() ? "(alias)" : notes[i];
 
   L.release_pack_scratch();
+  if (cache) {
+    const LoadPhase phase("cache");
+    if (cache->hits() > 0) L.keep(cache->owner());
+    cache->save();
+  }
   // oneDNN's primitive cache keeps every primitive made, the reorders that
   // packed the weights once included (InceptionV3: 0.6 MiB of kernels and
   // descriptors); the steps hold what runs. Emptying it costs a later compile

@@ -60,6 +60,47 @@ void append_activation(dnnl::post_ops& ops, const FusedActivation& act) {
     ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo, hi);
 }
 
+std::string describe_md(const memory::desc& md) {
+  const dnnl_memory_desc_t& d = md.data;
+  std::string s;
+  const auto put = [&s](const char* name, int64_t v) {
+    s += name;
+    s += std::to_string(v);
+    s += ' ';
+  };
+  const auto put_all = [&](const char* name, const auto* v, int n) {
+    for (int i = 0; i < n; ++i) put(name, static_cast<int64_t>(v[i]));
+  };
+  put("nd", d.ndims);
+  put_all("d", d.dims, d.ndims);
+  put_all("pd", d.padded_dims, d.ndims);
+  put_all("po", d.padded_offsets, d.ndims);
+  put("dt", d.data_type);
+  put("o", d.offset0);
+  put("fk", d.format_kind);
+  if (d.format_kind == dnnl_blocked) {
+    const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+    put_all("s", b.strides, d.ndims);
+    put("nb", b.inner_nblks);
+    put_all("b", b.inner_blks, b.inner_nblks);
+    put_all("i", b.inner_idxs, b.inner_nblks);
+  } else if (d.format_kind == dnnl_format_kind_wino) {
+    const dnnl_wino_desc_t& w = d.format_desc.wino_desc;
+    const int64_t v[] = {
+        w.wino_format, w.r,        w.alpha,     w.ic,        w.oc,
+        w.ic_block,    w.oc_block, w.ic2_block, w.oc2_block, static_cast<int64_t>(w.size)};
+    put_all("w", v, 10);
+    s += "as" + std::to_string(w.adj_scale) + ' ';
+  } else {
+    s += "other";
+  }
+  put("xf", d.extra.flags);
+  put("xc", d.extra.compensation_mask);
+  put("xa", d.extra.asymm_compensation_mask);
+  s += "xs" + std::to_string(d.extra.scale_adjust);
+  return s;
+}
+
 std::string impl_name(const dnnl::primitive_desc_base& pd) {
   return std::string("dnnl:") + pd.impl_info_str();
 }

@@ -35,6 +35,11 @@ bool dnnl_can_hold(const Tensor& t);
 // [min, max] with infinite bounds at +-FLT_MAX, like the reference kernels).
 void append_activation(dnnl::post_ops& ops, const FusedActivation& act);
 
+// Every field of a descriptor as text: equal texts, the same layout of the
+// same elements (a packed-weight cache's key; the struct's padding bytes are
+// not part of it).
+std::string describe_md(const memory::desc& md);
+
 // "dnnl:<implementation>", e.g. "dnnl:brgconv:avx512_core".
 std::string impl_name(const dnnl::primitive_desc_base& pd);
 

@@ -225,6 +225,17 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
 dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_view,
                                  const memory::desc& to, bool may_reuse) {
   const Tensor& t = L.graph().tensor(id);
+  const size_t bytes = to.get_size();
+  // Weights a cache file holds are mapped from it (the compiled model keeps
+  // the mapping): their own bytes are not read.
+  std::string cache_entry;
+  const auto kind = to.data.format_kind;
+  if (PackCache* cache = L.pack_cache();
+      cache && (kind == dnnl_blocked || kind == dnnl_format_kind_wino)) {
+    cache_entry = "tensor " + std::to_string(id) + " " + t.name + "; " + describe_md(to);
+    if (const std::byte* cached = cache->find(cache_entry, bytes))
+      return dnnl::memory(to, L.engine(), const_cast<std::byte*>(cached));  // never written
+  }
   const void* src = nullptr;
   memory::desc from = ir_view;
   std::vector<float> rounded;
@@ -239,10 +250,11 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_vie
   } else {
     src = t.data.bytes();
   }
-  const size_t bytes = to.get_size();
-  if (bytes < kPagePoolMinBytes) {  // a bias: the heap
+  if (bytes < kPagePoolMinBytes) {  // small weights, a bias: the heap
     dnnl::memory dst(to, L.engine());
     reorder_constant(L.engine(), src, from, dst);
+    if (!cache_entry.empty())
+      L.pack_cache()->add(cache_entry, static_cast<const std::byte*>(dst.get_data_handle()), bytes);
     return dst;
   }
   // Weights are most of a model's memory, and every fresh page written costs
@@ -254,6 +266,7 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_vie
     reorder_constant(L.engine(), src, from, dnnl::memory(to, L.engine(), scratch));
     std::memcpy(own, scratch, bytes);
     L.keep(t.data.owner);
+    if (!cache_entry.empty()) L.pack_cache()->add(cache_entry, own, bytes);
     return dnnl::memory(to, L.engine(), own);
   }
   // The scratch is as large as the largest constant: a fresh block as large
@@ -264,6 +277,7 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_vie
   dnnl::memory dst(to, L.engine(), block.data);
   L.keep(std::move(block.owner));
   reorder_constant(L.engine(), src, from, dst);
+  if (!cache_entry.empty()) L.pack_cache()->add(cache_entry, block.data, bytes);
   return dst;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "backends/cpu/dnnl_util.h"
+#include "backends/cpu/pack_cache.h"
 #include "ir/graph.h"
 #include "util/page_pool.h"
 
@@ -155,6 +156,9 @@ class Lowering {
   std::byte* pack_scratch(size_t bytes);
   void release_pack_scratch() { pack_scratch_ = {}; }
   size_t pack_scratch_size() const { return pack_scratch_.size; }
+  // Where packed weights are looked up first and recorded (nullptr: nowhere).
+  void set_pack_cache(PackCache* cache) { pack_cache_ = cache; }
+  PackCache* pack_cache() const { return pack_cache_; }
 
  private:
   struct CachedCopy {
@@ -175,6 +179,7 @@ class Lowering {
   std::vector<int> readers_;
   std::vector<std::shared_ptr<const void>> kept_;
   PageBlock pack_scratch_;
+  PackCache* pack_cache_ = nullptr;
 };
 
 // Packs constant bytes viewed as `from` into a library-owned memory of layout
