@@ -21,6 +21,8 @@ Groups and the reference each ratio is against:
   int8 tflite        LiteRT (default XNNPACK delegate) and edgebench on the shared MobileNetV2
                      quant model, ORT and edgebench on its ONNX export; ratio vs LiteRT
 Pieces whose command does not exist yet (export, quantize) are reported as skipped.
+Each edgebench row also has its load with a packed-weight cache: one `bench --cache-dir D
+--iterations 1` writes it, the next one is measured (cached load s, cached/ORT).
 """
 import argparse
 import json

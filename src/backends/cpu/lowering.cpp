@@ -282,7 +282,14 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_vie
 }
 
 dnnl::memory pack_bias(const Lowering& L, const Tensor& bias, const memory::desc& md) {
-  return pack_constant(L.engine(), bias.data.bytes(), md, md);
+  // Plain f32 both sides: a copy, with no reorder to make and run.
+  dnnl::memory dst(md, L.engine());
+  if (md.get_size() != bias.data.size)
+    fail(ErrorCode::kInternal, L.graph().source,
+         "bias '" + bias.name + "' of " + std::to_string(bias.data.size) +
+             " bytes for a descriptor of " + std::to_string(md.get_size()));
+  std::memcpy(dst.get_data_handle(), bias.data.bytes(), bias.data.size);
+  return dst;
 }
 
 }  // namespace edgebench::cpu
