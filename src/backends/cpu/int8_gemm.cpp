@@ -2,6 +2,7 @@
 #include "backends/cpu/int8_gemm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <dnnl.hpp>
 
 namespace edgebench::cpu::int8 {
@@ -13,13 +14,18 @@ std::vector<int8_t> pack_gemm_weights(const int8_t* w, int n, int k) {
   size_t at = 0;
   for (int block = 0; block < blocks; ++block) {
     const int first = block * kGemmBlock;
-    const int vectors = (std::min(kGemmBlock, n - first) + 15) / 16;
-    for (int g = 0; g < groups; ++g)
-      for (int lane = 0; lane < vectors * 16; ++lane, at += 4)
-        for (int j = 0; j < 4; ++j) {
-          const int ch = first + lane, kk = g * 4 + j;
-          if (ch < n && kk < k) packed[at + j] = w[static_cast<int64_t>(ch) * k + kk];
-        }
+    const int lanes = std::min(kGemmBlock, n - first);
+    const int vectors = (lanes + 15) / 16;
+    for (int g = 0; g < groups; ++g, at += static_cast<size_t>(vectors) * 16 * 4) {
+      int8_t* dst = packed.data() + at;
+      const int8_t* src = w + static_cast<int64_t>(first) * k + g * 4;
+      if (g * 4 + 4 <= k) {
+        for (int lane = 0; lane < lanes; ++lane) std::memcpy(dst + lane * 4, src + lane * k, 4);
+      } else {  // the last group: the rest of it stays zero
+        for (int lane = 0; lane < lanes; ++lane)
+          for (int j = 0; g * 4 + j < k; ++j) dst[lane * 4 + j] = src[lane * k + j];
+      }
+    }
   }
   packed.resize(at);
   return packed;

@@ -20,6 +20,7 @@
 // reference kernel.
 #include <algorithm>
 #include <dnnl.hpp>
+#include <limits>
 #include <memory>
 
 #include "backends/cpu/conv_int8_plan.h"
@@ -149,24 +150,30 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
 
   // int8 weights for oneDNN and the correction factor d.
   const int32_t wzp = -q.params.filter_offset, xzp = -q.params.input_offset;
-  // The raw weights as int32, once (millions of them: no per-element calls).
+  // Millions of weights: loops over plain pointers that the compiler
+  // vectorizes (a flag and-ed per weight, or a store through int8_t* that may
+  // alias a vector's own pointer, made them most of an int8 model's load).
   const int64_t w_count = w.elements();
-  std::vector<int32_t> raw(static_cast<size_t>(w_count));
-  if (w_u8) {
-    const uint8_t* p = w.const_span<uint8_t>().data();
-    for (int64_t i = 0; i < w_count; ++i) raw[i] = p[i];
-  } else {
-    const int8_t* p = w.const_span<int8_t>().data();
-    for (int64_t i = 0; i < w_count; ++i) raw[i] = p[i];
-  }
-  bool fits = true;
-  for (int64_t i = 0; i < w_count; ++i) fits &= raw[i] - wzp >= -128 && raw[i] - wzp <= 127;
-  const int32_t d = fits ? 0 : (w_u8 ? 128 - wzp : -wzp);
-  plan.d = d;
   std::vector<int8_t>& wq = plan.wq;
   wq.resize(static_cast<size_t>(w_count));
-  for (int64_t i = 0; i < w_count; ++i)
-    wq[i] = static_cast<int8_t>(fits ? raw[i] - wzp : (w_u8 ? raw[i] - 128 : raw[i]));
+  int8_t* out = wq.data();
+  int32_t d = 0;
+  const auto convert = [&](const auto* raw) {
+    int32_t lo = std::numeric_limits<int32_t>::max(), hi = std::numeric_limits<int32_t>::min();
+    for (int64_t i = 0; i < w_count; ++i) {
+      lo = std::min<int32_t>(lo, raw[i]);
+      hi = std::max<int32_t>(hi, raw[i]);
+    }
+    const bool fits = w_count == 0 || (lo - wzp >= -128 && hi - wzp <= 127);
+    d = fits ? 0 : (w_u8 ? 128 - wzp : -wzp);
+    const int32_t shift = fits ? wzp : (w_u8 ? 128 : 0);  // w' = w - shift
+    for (int64_t i = 0; i < w_count; ++i) out[i] = static_cast<int8_t>(raw[i] - shift);
+  };
+  if (w_u8)
+    convert(w.const_span<uint8_t>().data());
+  else
+    convert(w.const_span<int8_t>().data());
+  plan.d = d;
 
   auto data = std::make_shared<Int8ConvData>();
   plan.data = data;
