@@ -59,8 +59,22 @@ std::optional<BatchedTranspose> as_batched_transpose(const Shape& s, const std::
 
 }  // namespace
 
+bool permutation_keeps_bytes(const Shape& s, const std::vector<int>& perm) {
+  int last = -1;
+  for (int axis : perm) {
+    if (s.at(static_cast<size_t>(axis)) == 1) continue;
+    if (axis < last) return false;
+    last = axis;
+  }
+  return true;
+}
+
 void permute_bytes(const std::byte* src, std::byte* dst, size_t elem, const Shape& s,
                    const std::vector<int>& perm) {
+  if (permutation_keeps_bytes(s, perm)) {
+    std::memcpy(dst, src, static_cast<size_t>(shape_elements(s)) * elem);
+    return;
+  }
   if (const auto t = as_batched_transpose(s, perm)) {
     switch (elem) {
       case 1: return transpose_batched<1>(src, dst, t->batch, t->rows, t->cols);

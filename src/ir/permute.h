@@ -13,6 +13,10 @@ namespace edgebench {
 // out[i] = s[perm[i]]
 Shape permute_shape(const Shape& s, const std::vector<int>& perm);
 
+// True if the permutation leaves the axes longer than 1 in their order: the
+// bytes do not move (a 1x1 filter's OIHW -> OHWI).
+bool permutation_keeps_bytes(const Shape& s, const std::vector<int>& perm);
+
 // Writes into `dst` the elements of `src` (shape `s`, `elem` bytes each, any
 // alignment) with their axes permuted: output axis i is input axis perm[i].
 void permute_bytes(const std::byte* src, std::byte* dst, size_t elem, const Shape& s,

@@ -45,6 +45,10 @@ struct ConstData::Deferred {
 
 ConstData ConstData::permuted(const ConstData& source, size_t elem_size, Shape source_shape,
                               std::vector<int> perm) {
+  // Bytes that would not move, and are aligned for their elements: the source itself.
+  if (permutation_keeps_bytes(source_shape, perm) &&
+      reinterpret_cast<uintptr_t>(source.bytes()) % elem_size == 0)
+    return source;
   auto d = std::make_shared<Deferred>();
   d->source = source;
   d->how = Permutation{source.bytes(), elem_size, std::move(source_shape), std::move(perm)};

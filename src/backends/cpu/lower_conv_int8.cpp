@@ -185,6 +185,15 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
   classify(geo.out_h, geo.stride_h, geo.pad_top, geo.dilation_h, geo.filter_h, geo.in_h, ry, cy);
   classify(geo.out_w, geo.stride_w, geo.pad_left, geo.dilation_w, geo.filter_w, geo.in_w, rx, cx);
   data->table.assign(ry.size() * rx.size() * cpad, 0);
+  // Each tap's sum over the input channels, once; a class adds its taps' sums.
+  const int taps = geo.filter_h * geo.filter_w;
+  std::vector<int64_t> tap_sum(static_cast<size_t>(oc) * taps);
+  for (int64_t t = 0; t < static_cast<int64_t>(oc) * taps; ++t) {
+    const int8_t* p = out + t * geo.in_c;
+    int32_t s = 0;  // |w'| <= 128: 2^24 channels fit
+    for (int i = 0; i < geo.in_c; ++i) s += p[i];
+    tap_sum[static_cast<size_t>(t)] = s;
+  }
   for (size_t a = 0; a < ry.size(); ++a)
     for (size_t b = 0; b < rx.size(); ++b) {
       const int64_t n_inside =
@@ -194,10 +203,7 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
         int64_t wsum = 0;
         for (int fy = ry[a].begin; fy < ry[a].end; ++fy)
           for (int fx = rx[b].begin; fx < rx[b].end; ++fx)
-            for (int i = 0; i < geo.in_c; ++i)
-              wsum += wq[((static_cast<int64_t>(c) * geo.filter_h + fy) * geo.filter_w + fx) *
-                             geo.in_c +
-                         i];
+            wsum += tap_sum[(static_cast<size_t>(c) * geo.filter_h + fy) * geo.filter_w + fx];
         const int64_t b_c = bias ? bias->const_span<int32_t>()[c] : 0;
         row[c] = static_cast<int32_t>(b_c - xzp * wsum - static_cast<int64_t>(d) * xzp * n_inside);
       }
