@@ -71,6 +71,7 @@ void add_run(CLI::App& app) {
   sub->add_flag("--quiet,-q", a->opt.quiet, "No progress on stderr");
   sub->add_flag("--strict", a->opt.strict, "Stop at the first unreadable image");
   add_ptq_flags(*sub, a->opt.ptq);
+  add_cache_flag(*sub, a->opt.cache_dir);
   sub->callback([a] { run_run(*a); });
 }
 

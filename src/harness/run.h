@@ -23,6 +23,7 @@ struct RunOptions {
   int64_t skip = 0;         // leave out the first N images (sorted by path), e.g. calibration ones
   int64_t limit = 0;        // 0: all images (after skip)
   bool dequantize = false;  // run the float equivalent of a quantized model
+  std::string cache_dir;    // SessionOptions::cache_dir (a model file, without --ptq)
   // Non-empty calib_dir: quantize the float model to int8 in memory first.
   PtqOptions ptq;
   std::string backend = "cpu";
