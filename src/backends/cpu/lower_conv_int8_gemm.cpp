@@ -238,8 +238,12 @@ void emit_int8_conv_gemm(Lowering& L, const Node& n, const Int8ConvPlan& plan) {
   auto data = std::make_shared<Int8ConvData>(*plan.data);
   if (!plan.u8) {
     std::vector<int64_t> wsum(static_cast<size_t>(oc), 0);
-    for (int c = 0; c < oc; ++c)
-      for (int64_t i = 0; i < k; ++i) wsum[c] += plan.wq[static_cast<size_t>(c * k + i)];
+    for (int c = 0; c < oc; ++c) {
+      const int8_t* w = plan.wq.data() + static_cast<size_t>(c * k);
+      int32_t s = 0;  // a local sum (a store to wsum[c] might alias the int8 weights)
+      for (int64_t i = 0; i < k; ++i) s += w[i];
+      wsum[static_cast<size_t>(c)] = s;
+    }
     const size_t row =
         (static_cast<size_t>(oc) + int8::kChannelPad - 1) / int8::kChannelPad * int8::kChannelPad;
     for (size_t r = 0; r < data->table.size() / row; ++r)
