@@ -211,11 +211,11 @@ Int8ConvPlan plan_int8_conv(const Graph& g, const Node& n) {
   const int64_t pixels = static_cast<int64_t>(geo.batch) * geo.out_h * geo.out_w;
   plan.pixels = pixels;
   data->row_of_pixel.resize(static_cast<size_t>(pixels));
-  for (int64_t p = 0; p < pixels; ++p) {
-    const int oy = static_cast<int>(p / geo.out_w % geo.out_h),
-              ox = static_cast<int>(p % geo.out_w);
-    data->row_of_pixel[p] = data->table.data() + (cy[oy] * rx.size() + cx[ox]) * cpad;
-  }
+  const int32_t** row_of = data->row_of_pixel.data();
+  for (int b = 0; b < geo.batch; ++b)
+    for (int oy = 0; oy < geo.out_h; ++oy)
+      for (int ox = 0; ox < geo.out_w; ++ox)
+        *row_of++ = data->table.data() + (cy[oy] * rx.size() + cx[ox]) * cpad;
   data->output_zero_point = q.params.output_offset;
   data->act_min = q.params.act_min;
   data->act_max = q.params.act_max;
