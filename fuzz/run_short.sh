@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Short fuzzing for CI: builds the libFuzzer targets with clang + ASan/UBSan in
-# build-fuzz/ and runs each importer's fuzzer for SECONDS (default 25) on fresh seeds.
+# build-fuzz/ and runs each importer's fuzzer for SECONDS (default 25) on fresh seeds, and the
+# packed-weight cache's reader for a third of that.
 # Long runs: the same binaries with -max_total_time=660 (see the README).
 #   fuzz/run_short.sh [SECONDS]
 set -euo pipefail
@@ -14,7 +15,8 @@ cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
   -DEDGEBENCH_FUZZ=ON -DEDGEBENCH_SANITIZE=ON -DEDGEBENCH_TESTS=OFF >"$work/configure.log" ||
   { cat "$work/configure.log"; exit 1; }
-cmake --build "$build" -j2 --target tflite_importer_fuzzer onnx_importer_fuzzer >"$work/build.log" ||
+cmake --build "$build" -j2 --target tflite_importer_fuzzer onnx_importer_fuzzer pack_cache_fuzzer \
+  >"$work/build.log" ||
   { tail -50 "$work/build.log"; exit 1; }
 
 for target in tflite onnx; do
@@ -27,3 +29,17 @@ for target in tflite onnx; do
     -max_total_time="$secs" -rss_limit_mb=4096 -max_len=5000000 -print_final_stats=1 \
     "${extra[@]}" 2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" )
 done
+
+# A valid cache file for the key "key" (pack_cache.h): magic, key, one entry of 16 bytes at 128.
+mkdir -p "$work/pack-seeds" "$work/pack-corpus"
+{
+  printf 'EBPACK1\n\x03\0\0\0\0\0\0\0key\x01\0\0\0\0\0\0\0'
+  printf '%064d' 0
+  printf '\x80\0\0\0\0\0\0\0\x10\0\0\0\0\0\0\0'
+  head -c $((128 - 107)) /dev/zero
+  printf '0123456789abcdef'
+} >"$work/pack-seeds/one_entry"
+echo "fuzzing the packed-weight cache reader for $((secs / 3))s"
+(cd "$work" && "$build/pack_cache_fuzzer" "$work/pack-corpus" "$work/pack-seeds" \
+  -max_total_time="$((secs / 3))" -max_len=4096 -print_final_stats=1 2>&1 |
+  grep -E "stat::number_of_executed_units|ERROR|SUMMARY|Done")

@@ -57,28 +57,21 @@ PackCache::PackCache(const std::string& dir, const std::string& stem, std::strin
   read();
 }
 
-void PackCache::read() {
-  Reader r{reinterpret_cast<const std::byte*>(file_->data()), file_->size()};
+std::string PackCache::parse(const std::byte* bytes, size_t n, const std::string& key,
+                             std::unordered_map<std::string, Entry>& entries) {
+  entries.clear();
+  Reader r{bytes, n};
   char magic[sizeof kMagic];
   uint64_t key_size = 0, count = 0;
   if (!r.take(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0 ||
-      !r.take(&key_size, sizeof key_size) || key_size > r.size - r.at) {
-    warn(path_, "not a packed-weight cache (it will be rewritten)");
-    file_.reset();
-    return;
-  }
+      !r.take(&key_size, sizeof key_size) || key_size > r.size - r.at)
+    return "not a packed-weight cache";
   // Another configuration's file under the same name (a hash collision) is
   // not ours: rewritten like a damaged one, without a word.
-  if (key_size != key_.size() || std::memcmp(r.p + r.at, key_.data(), key_.size()) != 0) {
-    file_.reset();
-    return;
-  }
+  if (key_size != key.size() || std::memcmp(r.p + r.at, key.data(), key.size()) != 0) return "";
   r.at += key_size;
-  if (!r.take(&count, sizeof count) || count > (r.size - r.at) / (kNameBytes + 16)) {
-    warn(path_, "truncated (it will be rewritten)");
-    file_.reset();
-    return;
-  }
+  if (!r.take(&count, sizeof count) || count > (r.size - r.at) / (kNameBytes + 16))
+    return "truncated";
   const size_t table_end = r.at + count * (kNameBytes + 16);
   for (uint64_t i = 0; i < count; ++i) {
     char name[kNameBytes];
@@ -87,13 +80,19 @@ void PackCache::read() {
     r.take(&offset, sizeof offset);
     r.take(&size, sizeof size);
     if (offset % kAlign != 0 || offset < table_end || offset > r.size || size > r.size - offset) {
-      warn(path_, "an entry points outside its packed bytes (it will be rewritten)");
-      found_.clear();
-      file_.reset();
-      return;
+      entries.clear();
+      return "an entry points outside its packed bytes";
     }
-    found_[std::string(name, kNameBytes)] = {r.p + offset, static_cast<size_t>(size)};
+    entries[std::string(name, kNameBytes)] = {r.p + offset, static_cast<size_t>(size)};
   }
+  return "";
+}
+
+void PackCache::read() {
+  const std::string why =
+      parse(reinterpret_cast<const std::byte*>(file_->data()), file_->size(), key_, found_);
+  if (!why.empty()) warn(path_, why + " (it will be rewritten)");
+  if (found_.empty()) file_.reset();
 }
 
 const std::byte* PackCache::find(const std::string& what, size_t size) {

@@ -50,11 +50,17 @@ class PackCache {
   size_t hits() const { return hits_; }
   size_t misses() const { return misses_; }
 
- private:
   struct Entry {
     const std::byte* bytes;
     size_t size;
   };
+  // The entries of a cache file's `n` bytes written for `key` (any bytes:
+  // fuzzed). Returns why they are not such a file ("" when they are, or are
+  // another key's file: then no entries).
+  static std::string parse(const std::byte* bytes, size_t n, const std::string& key,
+                           std::unordered_map<std::string, Entry>& entries);
+
+ private:
   void read();  // the mapped file's entries, if it is one of ours for key_
 
   std::string path_;
