@@ -16,10 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-}  // namespace
-
-namespace {
-
 // What identifies a model file's bytes without reading them: its path and the
 // size, times and inode that any change to it changes. Empty if it cannot be
 // stat'ed (the load then fails on its own, with a clearer message).

@@ -222,6 +222,44 @@ dnnl::memory pack_constant(const dnnl::engine& engine, const void* data, const m
   return dst;
 }
 
+namespace {
+
+// `src` seen as `from`, packed as `to` into memory the model keeps: the heap
+// for small constants; for weights, their own private bytes where only this
+// node reads them, else fresh pages.
+dnnl::memory pack_into_memory(Lowering& L, int id, const void* src, const memory::desc& from,
+                              const memory::desc& to, bool may_reuse) {
+  const Tensor& t = L.graph().tensor(id);
+  const size_t bytes = to.get_size();
+  if (bytes < kPagePoolMinBytes) {  // small weights, a bias: the heap
+    dnnl::memory dst(to, L.engine());
+    reorder_constant(L.engine(), src, from, dst);
+    return dst;
+  }
+  // Weights are most of a model's memory, and every fresh page written costs
+  // a fault: reuse the bytes the importer converted them into where nothing
+  // else reads them, else take fresh ones from the page pool.
+  std::byte* own = may_reuse && L.readers(id) == 1 ? t.data.exclusive_bytes() : nullptr;
+  if (own && bytes <= t.data.size) {
+    std::byte* scratch = L.pack_scratch(bytes);
+    reorder_constant(L.engine(), src, from, dnnl::memory(to, L.engine(), scratch));
+    std::memcpy(own, scratch, bytes);
+    L.keep(t.data.owner);
+    return dnnl::memory(to, L.engine(), own);
+  }
+  // The scratch is as large as the largest constant: a fresh block as large
+  // (the largest weights, packed with padding) would make the two together
+  // the peak of loading. It is made again if a later weight needs it.
+  if (bytes >= L.pack_scratch_size()) L.release_pack_scratch();
+  PageBlock block = allocate_pages(bytes, /*populate=*/true);  // written whole next
+  dnnl::memory dst(to, L.engine(), block.data);
+  L.keep(std::move(block.owner));
+  reorder_constant(L.engine(), src, from, dst);
+  return dst;
+}
+
+}  // namespace
+
 dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_view,
                                  const memory::desc& to, bool may_reuse) {
   const Tensor& t = L.graph().tensor(id);
@@ -250,34 +288,9 @@ dnnl::memory pack_float_constant(Lowering& L, int id, const memory::desc& ir_vie
   } else {
     src = t.data.bytes();
   }
-  if (bytes < kPagePoolMinBytes) {  // small weights, a bias: the heap
-    dnnl::memory dst(to, L.engine());
-    reorder_constant(L.engine(), src, from, dst);
-    if (!cache_entry.empty())
-      L.pack_cache()->add(cache_entry, static_cast<const std::byte*>(dst.get_data_handle()), bytes);
-    return dst;
-  }
-  // Weights are most of a model's memory, and every fresh page written costs
-  // a fault: reuse the bytes the importer converted them into where nothing
-  // else reads them, else take fresh ones from the page pool.
-  std::byte* own = may_reuse && L.readers(id) == 1 ? t.data.exclusive_bytes() : nullptr;
-  if (own && bytes <= t.data.size) {
-    std::byte* scratch = L.pack_scratch(bytes);
-    reorder_constant(L.engine(), src, from, dnnl::memory(to, L.engine(), scratch));
-    std::memcpy(own, scratch, bytes);
-    L.keep(t.data.owner);
-    if (!cache_entry.empty()) L.pack_cache()->add(cache_entry, own, bytes);
-    return dnnl::memory(to, L.engine(), own);
-  }
-  // The scratch is as large as the largest constant: a fresh block as large
-  // (the largest weights, packed with padding) would make the two together
-  // the peak of loading. It is made again if a later weight needs it.
-  if (bytes >= L.pack_scratch_size()) L.release_pack_scratch();
-  PageBlock block = allocate_pages(bytes, /*populate=*/true);  // written whole next
-  dnnl::memory dst(to, L.engine(), block.data);
-  L.keep(std::move(block.owner));
-  reorder_constant(L.engine(), src, from, dst);
-  if (!cache_entry.empty()) L.pack_cache()->add(cache_entry, block.data, bytes);
+  const dnnl::memory dst = pack_into_memory(L, id, src, from, to, may_reuse);
+  if (!cache_entry.empty())
+    L.pack_cache()->add(cache_entry, static_cast<const std::byte*>(dst.get_data_handle()), bytes);
   return dst;
 }
 

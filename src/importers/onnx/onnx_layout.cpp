@@ -106,16 +106,9 @@ int Importer::emit_transpose(int id, const std::vector<int>& perm_in, const std:
   }
   const Shape s = g_.tensor(id).shape;
   bool identity = true;
-  bool keeps_order = true;  // the non-1 axes stay in order: the bytes do not move
-  int last = -1;
-  for (size_t i = 0; i < perm.size(); ++i) {
-    identity = identity && perm[i] == static_cast<int>(i);
-    if (s.at(static_cast<size_t>(perm[i])) == 1) continue;
-    keeps_order = keeps_order && perm[i] > last;
-    last = perm[i];
-  }
+  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
   if (identity) return id;
-  if (keeps_order) return emit_reshape(id, permute_shape(s, perm), name);
+  if (permutation_keeps_bytes(s, perm)) return emit_reshape(id, permute_shape(s, perm), name);
   int y = emit(OpType::kTranspose, name, {id}, TransposeAttrs{perm}, name, g_.tensor(id).dtype,
                permute_shape(s, perm));
   if (!g_.tensor(id).quant.per_channel()) g_.tensor(y).quant = g_.tensor(id).quant;
@@ -153,12 +146,11 @@ void Importer::require_quant(int id, const QuantParams& q, const std::string& wh
 
 int Importer::quantized_const(const QuantConst& qc, const Shape& shape,
                               const std::vector<int>& perm, const std::string& name) {
-  bool identity = true;
-  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
+  // (A permutation that moves no bytes, the identity included, keeps the data as it is.)
   const DType t = onnx_to_ir_dtype(qc.q.elem_type).value();
   const size_t es = onnx_elem_size(qc.q.elem_type);
   int qi = add_tensor(name, t, permute_shape(shape, perm),
-                      identity ? qc.q.data : ConstData::permuted(qc.q.data, es, shape, perm));
+                      ConstData::permuted(qc.q.data, es, shape, perm));
   QuantParams q = qc.quant;
   if (q.per_channel()) {
     // The axis within `shape` (a [1, N] bias seen as [N] keeps its non-1 axis).
@@ -176,13 +168,10 @@ int Importer::quantized_const(const QuantConst& qc, const Shape& shape,
 
 int Importer::weight_tensor(Value& v, const OnnxTensorData& f, const std::vector<int>& perm,
                             const std::string& name) {
-  bool identity = true;
-  for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == static_cast<int>(i);
   const Shape s = permute_shape(f.shape, perm);
   if (!v.dq)
-    return add_tensor(
-        name, DType::kF32, s,
-        identity ? f.data : ConstData::permuted(f.data, sizeof(float), f.shape, perm));
+    return add_tensor(name, DType::kF32, s,
+                      ConstData::permuted(f.data, sizeof(float), f.shape, perm));
   int qi = quantized_const(*v.dq, f.shape, perm, name + ":q");
   return emit(OpType::kDequantize, name + ":dequantize", {qi}, NoAttrs{}, name, DType::kF32, s);
 }
