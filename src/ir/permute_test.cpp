@@ -9,6 +9,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "util/error.h"
 #include "util/load_phases.h"
 
 namespace edgebench {
@@ -102,6 +103,12 @@ TEST(ConstDataPermuted, BytesThatWouldNotMoveAreTheSourceItself) {
   EXPECT_EQ(d.bytes(), source.bytes());
   EXPECT_TRUE(permutation_keeps_bytes({1, 3, 1, 4}, {2, 1, 0, 3}));
   EXPECT_FALSE(permutation_keeps_bytes({2, 3, 1, 4}, {1, 0, 2, 3}));
+}
+
+TEST(ConstDataPermuted, ASourceShorterThanItsShapeIsRefused) {
+  std::vector<float> src(5);
+  const ConstData source(reinterpret_cast<const std::byte*>(src.data()), src.size() * 4, nullptr);
+  EXPECT_THROW(ConstData::permuted(source, 4, {2, 3}, {1, 0}), Error);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "ir/permute.h"
+#include "util/error.h"
 #include "util/load_phases.h"
 #include "util/page_pool.h"
 
@@ -45,6 +46,12 @@ struct ConstData::Deferred {
 
 ConstData ConstData::permuted(const ConstData& source, size_t elem_size, Shape source_shape,
                               std::vector<int> perm) {
+  // Read later, when nothing checks any more: every byte the permutation
+  // reads must be there now (importers check sizes first; this is their net).
+  if (source.size < static_cast<size_t>(shape_elements(source_shape)) * elem_size)
+    fail(ErrorCode::kInternal, "",
+         "a permuted constant of shape " + shape_str(source_shape) + " reads past its " +
+             std::to_string(source.size) + " bytes");
   // Bytes that would not move, and are aligned for their elements: the source itself.
   if (permutation_keeps_bytes(source_shape, perm) &&
       reinterpret_cast<uintptr_t>(source.bytes()) % elem_size == 0)
