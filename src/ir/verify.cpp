@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "ir/graph.h"
 #include "util/error.h"
@@ -27,8 +29,15 @@ struct Checker {
          "node " + std::to_string(index) + " (" + std::string(op_name(n.op)) + " '" + n.name +
              "'): " + what);
   }
-  void need(bool ok, const std::string& what) const {
-    if (!ok) bad(what);
+  // `what` is a message, or a function making one: messages built only on
+  // failure (verify runs on every node after import and after the passes).
+  template <typename What>
+  void need(bool ok, const What& what) const {
+    if (ok) return;
+    if constexpr (std::is_invocable_v<What>)
+      bad(what());
+    else
+      bad(what);
   }
   const Tensor& in(size_t i) const {
     if (i >= n.inputs.size() || n.inputs[i] < 0) bad("missing input " + std::to_string(i));
@@ -36,8 +45,10 @@ struct Checker {
   }
   bool has_in(size_t i) const { return i < n.inputs.size() && n.inputs[i] >= 0; }
   void rank(const Tensor& t, size_t r) const {
-    need(t.shape.size() == r, "tensor '" + t.name + "' has shape " + shape_str(t.shape) +
-                                  ", expected rank " + std::to_string(r));
+    need(t.shape.size() == r, [&] {
+      return "tensor '" + t.name + "' has shape " + shape_str(t.shape) + ", expected rank " +
+             std::to_string(r);
+    });
   }
 };
 
@@ -54,7 +65,7 @@ Shape broadcast(const Checker& c, const Shape& a, const Shape& b) {
     int64_t da = i < r - a.size() ? 1 : a[i - (r - a.size())];
     int64_t db = i < r - b.size() ? 1 : b[i - (r - b.size())];
     c.need(da == db || da == 1 || db == 1,
-           "shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast");
+           [&] { return "shapes " + shape_str(a) + " and " + shape_str(b) + " do not broadcast"; });
     out[i] = da == 1 ? db : da;
   }
   return out;
@@ -85,28 +96,33 @@ Shape infer(const Checker& c) {
                    a.stride_w, a.dilation_h, a.dilation_w, a.pad);
       int64_t cin = x.shape[3], cout;
       if (n.op == OpType::kConv2D) {
-        c.need(a.groups > 0 && cin % a.groups == 0 && w.shape[3] * a.groups == cin,
-               "filter " + shape_str(w.shape) + " does not match " + std::to_string(cin) +
-                   " input channels in " + std::to_string(a.groups) + " groups");
+        c.need(a.groups > 0 && cin % a.groups == 0 && w.shape[3] * a.groups == cin, [&] {
+          return "filter " + shape_str(w.shape) + " does not match " + std::to_string(cin) +
+                 " input channels in " + std::to_string(a.groups) + " groups";
+        });
         cout = w.shape[0];
         c.need(cout % a.groups == 0, "output channels not divisible by groups");
       } else {
         c.need(a.depth_multiplier > 0 && w.shape[0] == 1 && w.shape[3] == cin * a.depth_multiplier,
-               "depthwise filter " + shape_str(w.shape) + " does not match " + std::to_string(cin) +
-                   " channels x multiplier " + std::to_string(a.depth_multiplier));
+               [&] {
+                 return "depthwise filter " + shape_str(w.shape) + " does not match " +
+                        std::to_string(cin) + " channels x multiplier " +
+                        std::to_string(a.depth_multiplier);
+               });
         cout = w.shape[3];
       }
       c.need(c.constant(w), "filter must be constant");
       if (c.has_in(2)) {
         const Tensor& b = c.in(2);
         c.need(b.elements() == cout && c.constant(b),
-               "bias must be a constant of " + std::to_string(cout) + " elements");
+               [&] { return "bias must be a constant of " + std::to_string(cout) + " elements"; });
       }
       int64_t oh = conv_out(x.shape[1], a.pad.top, a.pad.bottom, static_cast<int>(w.shape[1]),
                             a.stride_h, a.dilation_h);
       int64_t ow = conv_out(x.shape[2], a.pad.left, a.pad.right, static_cast<int>(w.shape[2]),
                             a.stride_w, a.dilation_w);
-      c.need(oh > 0 && ow > 0, "window larger than padded input " + shape_str(x.shape));
+      c.need(oh > 0 && ow > 0,
+             [&] { return "window larger than padded input " + shape_str(x.shape); });
       return {x.shape[0], oh, ow, cout};
     }
     case OpType::kFullyConnected: {
@@ -115,8 +131,9 @@ Shape infer(const Checker& c) {
       c.rank(w, 2);
       c.need(c.constant(w), "weights must be constant");
       int64_t k = w.shape[1], cout = w.shape[0];
-      c.need(k > 0 && x.elements() % k == 0,
-             "input " + shape_str(x.shape) + " is not a multiple of K=" + std::to_string(k));
+      c.need(k > 0 && x.elements() % k == 0, [&] {
+        return "input " + shape_str(x.shape) + " is not a multiple of K=" + std::to_string(k);
+      });
       if (c.has_in(2)) c.need(c.in(2).elements() == cout, "bias size does not match outputs");
       if (n.attr<FullyConnectedAttrs>().keep_num_dims) {
         c.need(!x.shape.empty() && x.shape.back() == k, "last dimension must equal K");
@@ -138,7 +155,8 @@ Shape infer(const Checker& c) {
       check_window(c, a.filter_h, a.filter_w, a.stride_h, a.stride_w, 1, 1, a.pad);
       int64_t oh = conv_out(x.shape[1], a.pad.top, a.pad.bottom, a.filter_h, a.stride_h, 1);
       int64_t ow = conv_out(x.shape[2], a.pad.left, a.pad.right, a.filter_w, a.stride_w, 1);
-      c.need(oh > 0 && ow > 0, "window larger than padded input " + shape_str(x.shape));
+      c.need(oh > 0 && ow > 0,
+             [&] { return "window larger than padded input " + shape_str(x.shape); });
       if (c.has_in(1)) {
         const Tensor& b = c.in(1);
         c.need(n.op == OpType::kAveragePool2D && x.dtype == DType::kF32 && b.dtype == DType::kF32 &&
@@ -171,8 +189,10 @@ Shape infer(const Checker& c) {
         c.need(o.size() == s.size(), "concat inputs differ in rank");
         for (size_t d = 0; d < s.size(); ++d) {
           if (static_cast<int>(d) == a.axis) continue;
-          c.need(o[d] == s[d], "concat inputs " + shape_str(s) + " and " + shape_str(o) +
-                                   " differ outside the axis");
+          c.need(o[d] == s[d], [&] {
+            return "concat inputs " + shape_str(s) + " and " + shape_str(o) +
+                   " differ outside the axis";
+          });
         }
         s[a.axis] += o[a.axis];
       }
@@ -182,7 +202,7 @@ Shape infer(const Checker& c) {
       const Tensor& x = c.in(0);
       const Tensor& y = c.g.tensor(n.outputs.at(0));
       c.need(y.elements() == x.elements(),
-             "cannot reshape " + shape_str(x.shape) + " to " + shape_str(y.shape));
+             [&] { return "cannot reshape " + shape_str(x.shape) + " to " + shape_str(y.shape); });
       return y.shape;
     }
     case OpType::kTranspose: {
@@ -216,9 +236,10 @@ Shape infer(const Checker& c) {
       const Tensor& x = c.in(0);
       c.need(!x.shape.empty(), "input must have a channel axis");
       for (size_t i = 1; i <= 4; ++i)
-        c.need(c.in(i).elements() == x.shape.back() && c.constant(c.in(i)),
-               "batch-norm parameters must be constants of " + std::to_string(x.shape.back()) +
-                   " elements");
+        c.need(c.in(i).elements() == x.shape.back() && c.constant(c.in(i)), [&] {
+          return "batch-norm parameters must be constants of " + std::to_string(x.shape.back()) +
+                 " elements";
+        });
       return x.shape;
     }
     case OpType::kSoftmax:
@@ -237,15 +258,17 @@ void check_types(const Checker& c) {
   const Tensor& x = c.in(0);
   const Tensor& y = c.g.tensor(n.outputs.at(0));
   auto need_quant = [&](const Tensor& t) {
-    c.need(!t.quant.empty(), "quantized tensor '" + t.name + "' has no quantization parameters");
+    c.need(!t.quant.empty(),
+           [&] { return "quantized tensor '" + t.name + "' has no quantization parameters"; });
     c.need(t.quant.per_channel() || t.quant.scales.size() == 1,
-           "tensor '" + t.name + "' has several scales but no axis");
+           [&] { return "tensor '" + t.name + "' has several scales but no axis"; });
     for (float s : t.quant.scales)
-      c.need(s > 0 && std::isfinite(s), "tensor '" + t.name + "' has a non-positive scale");
+      c.need(s > 0 && std::isfinite(s),
+             [&] { return "tensor '" + t.name + "' has a non-positive scale"; });
     if (t.quant.per_channel())
       c.need(t.quant.axis < static_cast<int>(t.shape.size()) &&
                  static_cast<int64_t>(t.quant.scales.size()) == t.shape[t.quant.axis],
-             "tensor '" + t.name + "' per-channel scales do not match its axis");
+             [&] { return "tensor '" + t.name + "' per-channel scales do not match its axis"; });
   };
   for (int id : n.inputs)
     if (id >= 0 && (is_quantized_int(c.g.tensor(id).dtype) ||
@@ -266,8 +289,10 @@ void check_types(const Checker& c) {
     default:
       c.need(x.dtype == y.dtype || (n.op == OpType::kConv2D || n.op == OpType::kDepthwiseConv2D ||
                                     n.op == OpType::kFullyConnected),
-             "input dtype " + std::string(dtype_name(x.dtype)) + " differs from output dtype " +
-                 std::string(dtype_name(y.dtype)));
+             [&] {
+               return "input dtype " + std::string(dtype_name(x.dtype)) +
+                      " differs from output dtype " + std::string(dtype_name(y.dtype));
+             });
   }
 }
 
@@ -276,10 +301,13 @@ void check_types(const Checker& c) {
 void verify(Graph& g) {
   const std::string src = g.source;
   std::vector<bool> ready(g.tensors.size(), false);
-  auto check_id = [&](int id, const std::string& what) {
-    if (id < 0 || static_cast<size_t>(id) >= g.tensors.size())
-      fail(ErrorCode::kModel, src,
-           what + " refers to tensor " + std::to_string(id) + ", which does not exist");
+  // `what`: "graph input", "graph output", or "node" followed by `node`.
+  auto check_id = [&](int id, const char* what, size_t node = 0) {
+    if (id >= 0 && static_cast<size_t>(id) < g.tensors.size()) return;
+    const std::string who =
+        std::string(what) + (std::string_view(what) == "node" ? " " + std::to_string(node) : "");
+    fail(ErrorCode::kModel, src,
+         who + " refers to tensor " + std::to_string(id) + ", which does not exist");
   };
   for (int id : g.inputs) {
     check_id(id, "graph input");
@@ -307,18 +335,22 @@ void verify(Graph& g) {
     c.need(!n.inputs.empty() && n.outputs.size() == 1, "expects inputs and exactly one output");
     for (int id : n.inputs) {
       if (id < 0) continue;
-      check_id(id, "node " + std::to_string(i));
-      c.need(ready[id], "input '" + g.tensors[id].name + "' is used before it is produced");
+      check_id(id, "node", i);
+      c.need(ready[id],
+             [&] { return "input '" + g.tensors[id].name + "' is used before it is produced"; });
     }
     for (int id : n.outputs) {
-      check_id(id, "node " + std::to_string(i));
-      c.need(!ready[id], "output '" + g.tensors[id].name + "' is produced twice or is constant");
+      check_id(id, "node", i);
+      c.need(!ready[id], [&] {
+        return "output '" + g.tensors[id].name + "' is produced twice or is constant";
+      });
     }
     Shape s = infer(c);
     Tensor& y = g.tensor(n.outputs[0]);
     if (y.shape.empty() && !s.empty()) y.shape = s;
-    c.need(y.shape == s,
-           "declared output shape " + shape_str(y.shape) + ", inferred " + shape_str(s));
+    c.need(y.shape == s, [&] {
+      return "declared output shape " + shape_str(y.shape) + ", inferred " + shape_str(s);
+    });
     check_types(c);
     ready[n.outputs[0]] = true;
     if (n.op == OpType::kDequantize && g.tensor(n.inputs[0]).is_const())

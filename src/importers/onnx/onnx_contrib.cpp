@@ -1,6 +1,8 @@
 #include "importers/onnx/onnx_contrib.h"
 
+#include <algorithm>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "importers/onnx/onnx_context.h"
@@ -101,16 +103,21 @@ void set_axis(onnx::NodeProto& n, int64_t axis) {
 }  // namespace
 
 int expand_contrib_quant_ops(onnx::GraphProto& graph, int64_t opset, const std::string& source) {
+  const auto expandable = [](const onnx::NodeProto& n) {
+    return n.domain() == "com.microsoft" && contribs().count(n.op_type()) != 0 &&
+           n.output_size() == 1 && !n.output(0).empty();
+  };
+  // Most models have none: the node list is then left as it is, not copied.
+  if (std::none_of(graph.node().begin(), graph.node().end(), expandable)) return 0;
   std::vector<onnx::NodeProto> nodes;
   int expanded = 0;
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto& n = graph.node(i);
-    const auto it = contribs().find(n.op_type());
-    if (n.domain() != "com.microsoft" || it == contribs().end() || n.output_size() != 1 ||
-        n.output(0).empty()) {
-      nodes.push_back(n);
+    if (!expandable(n)) {
+      nodes.push_back(std::move(*graph.mutable_node(i)));  // the list is rebuilt below
       continue;
     }
+    const auto it = contribs().find(n.op_type());
     const Contrib& c = it->second;
     const std::string where = source + ": " + node_label(n, i);
     const std::string name = n.name().empty() ? n.output(0) : n.name();

@@ -46,29 +46,31 @@ ConstData Importer::read_external(const std::string& location, uint64_t offset,
   if (from_memory_)
     fail(ErrorCode::kModel, source_,
          what + " ('" + location + "') cannot be used by a model read from memory");
-  std::filesystem::path rel(location);
-  bool escapes = rel.is_absolute() || rel.has_root_name();
-  for (const auto& part : rel)
-    if (part == "..") escapes = true;
-  if (escapes)
-    fail(ErrorCode::kModel, source_,
-         what + ": location '" + location + "' leaves the model's folder");
-  const std::string full = (std::filesystem::path(model_dir_) / rel).string();
-  auto it = external_files_.find(full);
+  // Keyed by the location as written: every weight of a model usually names
+  // the same file, checked and opened once.
+  auto it = external_files_.find(location);
   if (it == external_files_.end()) {
+    std::filesystem::path rel(location);
+    bool escapes = rel.is_absolute() || rel.has_root_name();
+    for (const auto& part : rel)
+      if (part == "..") escapes = true;
+    if (escapes)
+      fail(ErrorCode::kModel, source_,
+           what + ": location '" + location + "' leaves the model's folder");
+    const std::string full = (std::filesystem::path(model_dir_) / rel).string();
     std::shared_ptr<const MappedFile> f;
     try {
       f = MappedFile::open(full, ErrorCode::kModel);
     } catch (const Error& e) {
       fail(ErrorCode::kModel, source_, what + ": " + e.what());
     }
-    it = external_files_.emplace(full, std::move(f)).first;
+    it = external_files_.emplace(location, std::move(f)).first;
   }
   const uint64_t size = it->second->size();
   if (offset > size || (length && *length > size - offset))
     fail(ErrorCode::kModel, source_,
          what + ": bytes [" + std::to_string(offset) + ", " +
-             std::to_string(offset + length.value_or(0)) + ") lie outside '" + full + "' (" +
+             std::to_string(offset + length.value_or(0)) + ") lie outside '" + location + "' (" +
              std::to_string(size) + " bytes)");
   const auto* bytes = reinterpret_cast<const std::byte*>(it->second->data()) + offset;
   const auto n = static_cast<size_t>(length.value_or(size - offset));
