@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <dnnl.hpp>
+#include <functional>
 #include <string>
 
 #include "backends/cpu/lowerers.h"
@@ -58,22 +59,19 @@ bool use_winograd(const Node& n, const Tensor& x, const Tensor& w, const Tensor&
          y.shape[1] * y.shape[2] >= 16 * 16;
 }
 
-// oneDNN 2.6 ranks its brgemm depthwise kernel first, but its older JIT one
-// was faster on every depthwise layer of the zoo we measured on Zen 4 (f32,
-// 1 and 2 threads, and bf16): 112x112x32 0.138 -> 0.082 ms, 56x56x128
-// 0.132 -> 0.081, 14x14x512 0.040 -> 0.026 (f32, 1 thread; bf16 10-15 %).
-// Taken only with the same memory layouts, so the neighbours are unaffected.
-dnnl::convolution_forward::primitive_desc prefer_jit_dw(
-    const dnnl::convolution_forward::desc& desc, const dnnl::primitive_attr& attr,
-    const dnnl::engine& engine, const dnnl::convolution_forward::primitive_desc& first) {
-  // A fresh descriptor to iterate: next_impl() changes the one it is called on.
-  dnnl::convolution_forward::primitive_desc it(desc, attr, engine);
-  while (it.next_impl()) {
-    if (impl_name(it).find("jit_dw:") != std::string::npos && it.src_desc() == first.src_desc() &&
-        it.dst_desc() == first.dst_desc())
-      return it;
-  }
-  return first;
+// The first of oneDNN's implementations after `pd`'s own whose name contains
+// `name` and that keeps `pd`'s source and destination layouts (so the
+// neighbours are unaffected); `pd` unchanged when there is none.
+void prefer_impl(dnnl::convolution_forward::primitive_desc& pd,
+                 const std::function<dnnl::convolution_forward::primitive_desc()>& remake,
+                 const std::string& name) {
+  const memory::desc src = pd.src_desc(), dst = pd.dst_desc();
+  // next_impl() moves `pd` itself: made again only when nothing matched.
+  while (pd.next_impl())
+    if (impl_name(pd).find(name) != std::string::npos && pd.src_desc() == src &&
+        pd.dst_desc() == dst)
+      return;
+  pd = remake();
 }
 
 }  // namespace
@@ -122,18 +120,22 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
   }
   attr.set_post_ops(ops);
 
+  const auto conv_desc = [&](dnnl::algorithm alg, const memory::desc& src, const memory::desc& dst,
+                             int64_t pad_top, int64_t pad_bottom) {
+    const memory::dims top = {pad_top, a.pad.left}, bottom = {pad_bottom, a.pad.right};
+    return has_bias
+               ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src,
+                                                 w_any, bias_md, dst, strides, dilates, top, bottom)
+               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src,
+                                                 w_any, dst, strides, dilates, top, bottom);
+  };
   // Over the whole image, or over a band of its rows (lower_conv_in_bands).
   const auto make_band_desc = [&](dnnl::algorithm alg, const ConvBand& b) {
     memory::dims sd = src_any.dims(), dd = dst_any.dims();
     sd[2] = b.in_end - b.in_begin;
     dd[2] = b.conv_end - b.conv_begin;
     const memory::desc src(sd, dt, tag::any), dst(dd, dst_any.data_type(), tag::any);
-    const memory::dims top = {b.pad_top, a.pad.left}, bottom = {b.pad_bottom, a.pad.right};
-    return has_bias
-               ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src,
-                                                 w_any, bias_md, dst, strides, dilates, top, bottom)
-               : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, alg, src,
-                                                 w_any, dst, strides, dilates, top, bottom);
+    return conv_desc(alg, src, dst, b.pad_top, b.pad_bottom);
   };
   const auto make_desc = [&](dnnl::algorithm alg) {
     ConvBand whole;
@@ -155,8 +157,34 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
   if (!pd)
     pd = dnnl::convolution_forward::primitive_desc(make_desc(dnnl::algorithm::convolution_direct),
                                                    attr, L.engine());
-  if (impl_name(pd).find("brdgmm_dw") != std::string::npos)
-    pd = prefer_jit_dw(make_desc(dnnl::algorithm::convolution_direct), attr, L.engine(), pd);
+  // oneDNN 2.6 ranks its brgemm depthwise kernel first, but its older JIT one
+  // was faster on every depthwise layer of the zoo we measured on Zen 4 (f32,
+  // 1 and 2 threads, and bf16): 112x112x32 0.138 -> 0.082 ms, 56x56x128
+  // 0.132 -> 0.081, 14x14x512 0.040 -> 0.026 (f32, 1 thread; bf16 10-15 %).
+  if (impl_name(pd).find("brdgmm_dw") != std::string::npos) {
+    prefer_impl(
+        pd,
+        [&] {
+          return dnnl::convolution_forward::primitive_desc(
+              make_desc(dnnl::algorithm::convolution_direct), attr, L.engine());
+        },
+        "jit_dw:");
+  }
+  // A first layer's few input channels (RGB): brgconv ranks first, but the
+  // direct JIT kernel is as fast or faster there and its code is made in a
+  // third of the time (the zoo's 3 -> 32 3x3/2 on 224x224, Zen 4, f32:
+  // 0.22 -> 0.19-0.20 ms at 1 thread, 0.11-0.13 -> 0.10 at 2; made in 0.87 ->
+  // 0.25-0.33 ms, a tenth of MobileNetV2's load from a cache). Asked for with
+  // brgconv's layouts, which the direct kernel would not pick itself.
+  if (impl_name(pd).find("brgconv:") != std::string::npos && dt == f32 && groups == 1 &&
+      w.shape[3] <= 4) {
+    const auto fixed = conv_desc(dnnl::algorithm::convolution_direct, pd.src_desc(), pd.dst_desc(),
+                                 a.pad.top, a.pad.bottom);
+    const dnnl::convolution_forward::primitive_desc first = pd;
+    pd = dnnl::convolution_forward::primitive_desc(fixed, attr, L.engine());
+    prefer_impl(
+        pd, [&] { return first; }, "jit:");
+  }
 
   const int src = L.input_as(n.inputs[0], pd.src_desc());
   const dnnl::algorithm alg = impl_name(pd).find("wino") != std::string::npos
