@@ -196,7 +196,16 @@ TEST_P(CpuOps, TransposeAnyPermutationAndType) {
       {{7, 5}, {1, 0}},
       {{2, 3, 4}, {2, 0, 1}},
       {{1, 3, 9, 11}, {0, 2, 3, 1}},
-      {{2, 3, 1, 4, 5}, {4, 1, 3, 0, 2}}};
+      {{2, 3, 1, 4, 5}, {4, 1, 3, 0, 2}},
+      // Matrix transposes on the backend's own loop: batched, past one tile,
+      // with axes of size 1 between the moved ones, NCHW images to NHWC (3
+      // planes interleaved), large enough to be split across threads.
+      {{3, 4, 5}, {0, 2, 1}},
+      {{2, 1, 37, 45}, {0, 3, 2, 1}},
+      {{1, 3, 40, 50}, {0, 2, 3, 1}},
+      {{2, 3, 5, 7}, {0, 2, 3, 1}},
+      {{1, 3, 160, 170}, {0, 2, 3, 1}},
+      {{1, 8, 100, 90}, {0, 2, 3, 1}}};
   for (const DType dt : {kF32, DType::kU8})
     for (const auto& [shape, perm] : cases) {
       GraphBuilder b;
