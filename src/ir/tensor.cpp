@@ -1,5 +1,6 @@
 #include "ir/tensor.h"
 
+#include <cstring>
 #include <mutex>
 
 #include "ir/permute.h"
@@ -80,6 +81,15 @@ const std::byte* ConstData::bytes() const {
 
 const ConstData::Permutation* ConstData::permutation() const {
   return deferred_ ? &deferred_->how : nullptr;
+}
+
+void ConstData::copy_to(std::byte* dst) const {
+  if (!deferred_) {
+    if (size > 0) std::memcpy(dst, ptr_, size);
+    return;
+  }
+  const Permutation& p = deferred_->how;
+  permute_bytes(p.source, dst, p.elem_size, p.source_shape, p.perm);
 }
 
 WritableConst make_writable_const(size_t size) {

@@ -73,6 +73,9 @@ class ConstData {
     std::vector<int> perm;
   };
   const Permutation* permutation() const;
+  // Writes the bytes (`size` of them) into `dst`; a deferred constant's are
+  // read through its permutation, not made.
+  void copy_to(std::byte* dst) const;
 
   size_t size = 0;
   std::shared_ptr<const void> owner;

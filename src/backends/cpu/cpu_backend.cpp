@@ -30,7 +30,10 @@ struct KernelEntry {
 };
 
 void lower_conv_plain(Lowering& L, const Node& n) {
-  lower_conv_f32(L, n, nullptr);
+  if (depthwise_f32_own_kernel(L, n))
+    lower_depthwise_f32(L, n);
+  else
+    lower_conv_f32(L, n, nullptr);
 }
 
 constexpr KernelEntry kKernels[] = {

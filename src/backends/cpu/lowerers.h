@@ -22,6 +22,12 @@ bool conv_f32_supports(const Graph& g, const Node& n);
 void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* residual,
                     const Node* max_pool = nullptr);
 
+// f32 DepthwiseConv2D on our own kernel (lower_depthwise_f32.cpp), where
+// depthwise_f32_own_kernel says it applies (shape, ISA, precision); taken
+// before oneDNN for a convolution fused with nothing.
+bool depthwise_f32_own_kernel(const Lowering& L, const Node& n);
+void lower_depthwise_f32(Lowering& L, const Node& n);
+
 // Rows of a convolution computed in one band (lower_conv_f32_bands.cpp):
 // output rows [out_begin, out_end) of the step (the max pool's, if any),
 // made from convolution output rows [conv_begin, conv_end), made from input
