@@ -63,8 +63,11 @@ CpuModel::CpuModel(std::unique_ptr<Graph> graph, dnnl::engine engine, std::vecto
   const ArenaPlan plan = plan_arena(life);
   arena_bytes_ = plan.total;
   // Fresh pages (zeros: blocked layouts' padding must read as zero), faulted
-  // in now, so that the first run does not pay for them.
-  PageBlock arena = allocate_pages(arena_bytes_, /*populate=*/true);
+  // in by the first run that writes them, as ONNX Runtime's arena and
+  // TFLite's are: the load does not count ~1.3 us per 4 KiB page (2 ms of
+  // MobileNetV2's 6 MiB), the first run does (bench reports it:
+  // first_run_ms, for the other runtimes too).
+  PageBlock arena = allocate_pages(arena_bytes_);
   arena_ = arena.data;
   arena_owner_ = std::move(arena.owner);
   PageBlock sparse = allocate_pages(sparse_bytes);  // not populated: see Buffer::sparse
