@@ -61,7 +61,9 @@ bool use_winograd(const Node& n, const Tensor& x, const Tensor& w, const Tensor&
 
 // The first of oneDNN's implementations after `pd`'s own whose name contains
 // `name` and that keeps `pd`'s source and destination layouts (so the
-// neighbours are unaffected); `pd` unchanged when there is none.
+// neighbours are unaffected); `pd` unchanged when there is none. The
+// descriptor `pd` was made from must still be alive: oneDNN's iterator keeps
+// a pointer to it (made from a temporary, next_impl() reads a dead object).
 void prefer_impl(dnnl::convolution_forward::primitive_desc& pd,
                  const std::function<dnnl::convolution_forward::primitive_desc()>& remake,
                  const std::string& name) {
@@ -154,20 +156,15 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
       // Not available on this ISA or with these post-ops: the direct algorithm.
     }
   }
-  if (!pd)
-    pd = dnnl::convolution_forward::primitive_desc(make_desc(dnnl::algorithm::convolution_direct),
-                                                   attr, L.engine());
+  const dnnl::convolution_forward::desc direct = make_desc(dnnl::algorithm::convolution_direct);
+  if (!pd) pd = dnnl::convolution_forward::primitive_desc(direct, attr, L.engine());
   // oneDNN 2.6 ranks its brgemm depthwise kernel first, but its older JIT one
   // was faster on every depthwise layer of the zoo we measured on Zen 4 (f32,
   // 1 and 2 threads, and bf16): 112x112x32 0.138 -> 0.082 ms, 56x56x128
   // 0.132 -> 0.081, 14x14x512 0.040 -> 0.026 (f32, 1 thread; bf16 10-15 %).
   if (impl_name(pd).find("brdgmm_dw") != std::string::npos) {
     prefer_impl(
-        pd,
-        [&] {
-          return dnnl::convolution_forward::primitive_desc(
-              make_desc(dnnl::algorithm::convolution_direct), attr, L.engine());
-        },
+        pd, [&] { return dnnl::convolution_forward::primitive_desc(direct, attr, L.engine()); },
         "jit_dw:");
   }
   // A first layer's few input channels (RGB): brgconv ranks first, but the
