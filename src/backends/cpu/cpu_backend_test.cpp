@@ -13,6 +13,7 @@ namespace {
 using ref::testing::GraphBuilder;
 using ref::testing::random_values;
 using testing::expect_matches_reference;
+using testing::out_dim;
 
 constexpr auto kF32 = DType::kF32;
 
@@ -23,10 +24,6 @@ struct ConvCase {
   FusedActivation act;
   bool bias = true;
 };
-
-int64_t out_dim(int64_t in, int k, int s, int d, int pa, int pb) {
-  return (in + pa + pb - ((k - 1) * d + 1)) / s + 1;
-}
 
 // Adds a Conv2D on `x` with random weights; returns its output tensor.
 int add_conv(GraphBuilder& b, int x, const Shape& xs, const ConvCase& c, unsigned seed) {
@@ -39,8 +36,8 @@ int add_conv(GraphBuilder& b, int x, const Shape& xs, const ConvCase& c, unsigne
                           random_values<float>(static_cast<size_t>(c.cout), -0.2, 0.2, seed + 1))
              : -1;
   const int y =
-      b.tensor(kF32, {xs[0], out_dim(xs[1], c.kh, c.stride, c.dilation, c.pad.top, c.pad.bottom),
-                      out_dim(xs[2], c.kw, c.stride, c.dilation, c.pad.left, c.pad.right), c.cout});
+      b.tensor(kF32, {xs[0], out_dim(xs[1], c.kh, c.stride, c.pad.top, c.pad.bottom, c.dilation),
+                      out_dim(xs[2], c.kw, c.stride, c.pad.left, c.pad.right, c.dilation), c.cout});
   Conv2DAttrs a;
   a.stride_h = a.stride_w = c.stride;
   a.dilation_h = a.dilation_w = c.dilation;
@@ -96,8 +93,8 @@ TEST_P(CpuOps, DepthwiseConv2D) {
     const int co = k.c * k.m;
     const int w = b.constant(kF32, {1, 3, 3, co}, random_values<float>(9 * co, -1, 1, 3));
     const int bias = b.constant(kF32, {co}, random_values<float>(co, -0.1, 0.1, 4));
-    const int y = b.tensor(kF32, {1, out_dim(8, 3, k.stride, 1, k.pad.top, k.pad.bottom),
-                                  out_dim(9, 3, k.stride, 1, k.pad.left, k.pad.right), co});
+    const int y = b.tensor(kF32, {1, out_dim(8, 3, k.stride, k.pad.top, k.pad.bottom),
+                                  out_dim(9, 3, k.stride, k.pad.left, k.pad.right), co});
     Conv2DAttrs a;
     a.stride_h = a.stride_w = k.stride;
     a.pad = k.pad;

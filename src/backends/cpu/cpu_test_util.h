@@ -94,6 +94,19 @@ inline double relative_error(const std::vector<float>& got, const std::vector<fl
   return max_diff / std::max(max_ref, 1e-30);
 }
 
+// A convolution's (or pool's) output extent: `in` padded by pa and pb, a
+// window of k taps dilated by d, stride s.
+inline int64_t out_dim(int64_t in, int k, int s, int pa, int pb, int d = 1) {
+  return (in + pa + pb - ((k - 1) * d + 1)) / s + 1;
+}
+
+// The kernel of each node of `g` compiled on the cpu backend.
+inline std::vector<std::string> cpu_kernel_names(const Graph& g, int threads) {
+  BackendOptions opt;
+  opt.threads = threads;
+  return make_backend("cpu")->compile(g, opt)->kernel_names();
+}
+
 // Runs `g` on the cpu backend and on the reference backend; checks every f32
 // output within `tol` (relative to its scale).
 inline void expect_matches_reference(const Graph& g, double tol = 1e-4, int threads = 1) {

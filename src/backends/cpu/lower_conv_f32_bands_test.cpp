@@ -14,6 +14,7 @@ namespace {
 using ref::testing::GraphBuilder;
 using ref::testing::random_values;
 using testing::expect_matches_reference;
+using testing::out_dim;
 
 constexpr auto kF32 = DType::kF32;
 
@@ -23,10 +24,6 @@ struct Layer {
   bool pool = false;
   Padding2D pool_pad;
 };
-
-int64_t out_dim(int64_t in, int k, int s, int pa, int pb) {
-  return (in + pa + pb - k) / s + 1;
-}
 
 Graph layer_graph(const Layer& l) {
   GraphBuilder b;
@@ -56,9 +53,7 @@ Graph layer_graph(const Layer& l) {
 
 // True if a kernel name has `part` ("bands": the node ran in bands).
 bool kernel_has(const Graph& g, int threads, const std::string& part) {
-  BackendOptions opt;
-  opt.threads = threads;
-  for (const std::string& k : make_backend("cpu")->compile(g, opt)->kernel_names())
+  for (const std::string& k : testing::cpu_kernel_names(g, threads))
     if (k.find(part) != std::string::npos) return true;
   return false;
 }

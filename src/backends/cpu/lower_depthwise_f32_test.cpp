@@ -19,6 +19,7 @@ namespace {
 using ref::testing::GraphBuilder;
 using ref::testing::random_values;
 using testing::expect_matches_reference;
+using testing::out_dim;
 
 constexpr auto kF32 = DType::kF32;
 
@@ -29,10 +30,6 @@ struct Case {
   FusedActivation act;
   int k = 3, multiplier = 1;
 };
-
-int64_t out_dim(int64_t in, int k, int s, int pa, int pb) {
-  return (in + pa + pb - k) / s + 1;
-}
 
 Graph depthwise_graph(const Case& c) {
   GraphBuilder b;
@@ -55,9 +52,7 @@ Graph depthwise_graph(const Case& c) {
 }
 
 std::string kernel_of(const Graph& g, int threads) {
-  BackendOptions opt;
-  opt.threads = threads;
-  return make_backend("cpu")->compile(g, opt)->kernel_names().at(0);
+  return testing::cpu_kernel_names(g, threads).at(0);
 }
 
 class DepthwiseF32 : public ::testing::TestWithParam<int> {};
