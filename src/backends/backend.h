@@ -23,6 +23,9 @@ struct BackendOptions {
   std::string cache_dir;
   std::string cache_source;
   std::string cache_name;  // a readable stem for the cache file (the model's file name)
+  // cpu: the float activations' layout, "auto" (the backend's choice;
+  // EDGEBENCH_CPU_LAYOUT overrides it), "nhwc" or "blocked" (nChw16c).
+  std::string layout = "auto";
 };
 
 // Per-node timing hook for --op-profile; backends call it around each node when set.

@@ -42,10 +42,11 @@ inline std::vector<std::vector<std::byte>> make_inputs(const Graph& g, unsigned 
 // Runs the graph once; returns the bytes of every output.
 inline std::vector<std::vector<std::byte>> run_backend(
     const Graph& g, const std::string& backend, const std::vector<std::vector<std::byte>>& in,
-    int threads = 1, const std::string& precision = "fp32") {
+    int threads = 1, const std::string& precision = "fp32", const std::string& layout = "auto") {
   BackendOptions opt;
   opt.threads = threads;
   opt.precision = precision;
+  opt.layout = layout;
   auto model = make_backend(backend)->compile(g, opt);
   std::vector<const void*> ins;
   for (const auto& b : in) ins.push_back(b.data());
@@ -101,18 +102,21 @@ inline int64_t out_dim(int64_t in, int k, int s, int pa, int pb, int d = 1) {
 }
 
 // The kernel of each node of `g` compiled on the cpu backend.
-inline std::vector<std::string> cpu_kernel_names(const Graph& g, int threads) {
+inline std::vector<std::string> cpu_kernel_names(const Graph& g, int threads,
+                                                 const std::string& layout = "auto") {
   BackendOptions opt;
   opt.threads = threads;
+  opt.layout = layout;
   return make_backend("cpu")->compile(g, opt)->kernel_names();
 }
 
 // Runs `g` on the cpu backend and on the reference backend; checks every f32
 // output within `tol` (relative to its scale).
-inline void expect_matches_reference(const Graph& g, double tol = 1e-4, int threads = 1) {
+inline void expect_matches_reference(const Graph& g, double tol = 1e-4, int threads = 1,
+                                     const std::string& layout = "auto") {
   const auto in = make_inputs(g);
   const auto want = run_backend(g, "reference", in);
-  const auto got = run_backend(g, "cpu", in, threads);
+  const auto got = run_backend(g, "cpu", in, threads, "fp32", layout);
   for (size_t i = 0; i < want.size(); ++i) {
     if (g.tensor(g.outputs[i]).dtype == DType::kF32) {
       EXPECT_LE(relative_error(as_floats(got[i]), as_floats(want[i])), tol) << "output " << i;

@@ -11,10 +11,11 @@
 // registers. Rows and columns outside the image read as zeros (a zero row,
 // zero vectors), so borders take the same path.
 //
-// Not taken where the channel count is a multiple of 256: a pixel is then a
-// power-of-two stride of 1 KiB or more, the window's loads and the row's
-// stores fall on the same few cache sets and it ran up to 2x slower than
-// jit_dw (14x14x512/1: 0.028 -> 0.058 ms; 14x14x528/1: 0.027 -> 0.022).
+// In nhwc, not taken where the channel count is a multiple of 256: a pixel is
+// then a power-of-two stride of 1 KiB or more, the window's loads and the
+// row's stores fall on the same few cache sets and it ran up to 2x slower
+// than jit_dw (14x14x512/1: 0.028 -> 0.058 ms; 14x14x528/1: 0.027 -> 0.022).
+// In nChw16c (Lowering::blocked_float_layout) a pixel is 64 bytes: always.
 //
 // The ISA file includes nothing but intrinsics and this header (see
 // int8_kernels.h for why).
@@ -25,13 +26,16 @@
 namespace edgebench::cpu {
 
 struct DepthwiseF32Args {
-  const float* x = nullptr;         // [batch][in_h][in_w][c]
+  const float* x = nullptr;         // [batch][in_h][in_w][c], or blocked (below)
   const float* w = nullptr;         // [3][3][c]
   const float* bias = nullptr;      // [c]
   const float* zero_row = nullptr;  // in_w * c zeros
   float* y = nullptr;               // [batch][out_h][out_w][c]
   int in_h = 0, in_w = 0, c = 0, out_h = 0, out_w = 0;
   int stride = 1, pad_top = 0, pad_left = 0;
+  // x and y in oneDNN's nChw16c (16 | c: each block of 16 channels a plane of
+  // its own) rather than nhwc.
+  bool blocked = false;
   bool clamp = false;  // clamp to [lo, hi] (a fused ReLU, ReLU6 or Clip)
   float lo = 0, hi = 0;
 };

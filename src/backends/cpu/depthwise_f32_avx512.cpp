@@ -15,40 +15,44 @@ namespace edgebench::cpu {
 
 void depthwise3x3_f32_avx512(const DepthwiseF32Args& a, int64_t row_begin, int64_t row_end) {
   const int c_all = a.c, in_w = a.in_w, s = a.stride;
-  const size_t pixel = static_cast<size_t>(c_all);
-  const size_t image_in = static_cast<size_t>(a.in_h) * in_w * pixel;
-  const size_t image_out = static_cast<size_t>(a.out_h) * a.out_w * pixel;
+  const size_t channels = static_cast<size_t>(c_all);
+  // Floats from one pixel to the next: all channels (nhwc) or one block's 16
+  // (nChw16c, where each block of 16 channels is a plane of its own).
+  const size_t pixel = a.blocked ? 16 : channels;
+  const size_t plane_in = static_cast<size_t>(a.in_h) * in_w;
+  const size_t plane_out = static_cast<size_t>(a.out_h) * a.out_w;
   const __m512 zero = _mm512_setzero_ps();
   const __m512 lo = _mm512_set1_ps(a.lo), hi = _mm512_set1_ps(a.hi);
   for (int64_t row = row_begin; row < row_end; ++row) {
     const int64_t b = row / a.out_h;
     const int oh = static_cast<int>(row % a.out_h);
-    const float* x = a.x + static_cast<size_t>(b) * image_in;
-    const auto input_row = [&](int ih) {
-      return ih >= 0 && ih < a.in_h ? x + static_cast<size_t>(ih) * in_w * pixel : a.zero_row;
-    };
+    const float* x = a.x + static_cast<size_t>(b) * plane_in * channels;
+    float* y = a.y + static_cast<size_t>(b) * plane_out * channels;
     const int ih = oh * s - a.pad_top;
-    const float* r0 = input_row(ih);
-    const float* r1 = input_row(ih + 1);
-    const float* r2 = input_row(ih + 2);
-    float* y_row =
-        a.y + static_cast<size_t>(b) * image_out + static_cast<size_t>(oh) * a.out_w * pixel;
     for (int c = 0; c < c_all; c += 16) {
       const __mmask16 m = c_all - c >= 16 ? static_cast<__mmask16>(0xffff)
                                           : static_cast<__mmask16>((1u << (c_all - c)) - 1);
-      const float* w = a.w + c;
-      const __m512 w00 = _mm512_maskz_loadu_ps(m, w), w01 = _mm512_maskz_loadu_ps(m, w + pixel),
-                   w02 = _mm512_maskz_loadu_ps(m, w + 2 * pixel);
-      const __m512 w10 = _mm512_maskz_loadu_ps(m, w + 3 * pixel),
-                   w11 = _mm512_maskz_loadu_ps(m, w + 4 * pixel),
-                   w12 = _mm512_maskz_loadu_ps(m, w + 5 * pixel);
-      const __m512 w20 = _mm512_maskz_loadu_ps(m, w + 6 * pixel),
-                   w21 = _mm512_maskz_loadu_ps(m, w + 7 * pixel),
-                   w22 = _mm512_maskz_loadu_ps(m, w + 8 * pixel);
+      // Channels [c, c + 16) of input row r, or zeros outside the image.
+      const auto input_row = [&](int r) -> const float* {
+        if (r < 0 || r >= a.in_h) return a.zero_row;
+        return a.blocked ? x + c * plane_in + static_cast<size_t>(r) * in_w * 16
+                         : x + (static_cast<size_t>(r) * in_w) * channels + c;
+      };
+      const float* q0 = input_row(ih);
+      const float* q1 = input_row(ih + 1);
+      const float* q2 = input_row(ih + 2);
+      float* out = a.blocked ? y + c * plane_out + static_cast<size_t>(oh) * a.out_w * 16
+                             : y + static_cast<size_t>(oh) * a.out_w * channels + c;
+      const float* w = a.w + c;  // [3][3][channels]
+      const __m512 w00 = _mm512_maskz_loadu_ps(m, w), w01 = _mm512_maskz_loadu_ps(m, w + channels),
+                   w02 = _mm512_maskz_loadu_ps(m, w + 2 * channels);
+      const __m512 w10 = _mm512_maskz_loadu_ps(m, w + 3 * channels),
+                   w11 = _mm512_maskz_loadu_ps(m, w + 4 * channels),
+                   w12 = _mm512_maskz_loadu_ps(m, w + 5 * channels);
+      const __m512 w20 = _mm512_maskz_loadu_ps(m, w + 6 * channels),
+                   w21 = _mm512_maskz_loadu_ps(m, w + 7 * channels),
+                   w22 = _mm512_maskz_loadu_ps(m, w + 8 * channels);
       const __m512 bias = a.bias ? _mm512_maskz_loadu_ps(m, a.bias + c) : zero;
-      const float* q0 = r0 + c;
-      const float* q1 = r1 + c;
-      const float* q2 = r2 + c;
       // Column iw of the three rows, zeros outside the image.
       const auto column = [&](int iw, __m512& v0, __m512& v1, __m512& v2) {
         if (static_cast<unsigned>(iw) < static_cast<unsigned>(in_w)) {
@@ -65,7 +69,6 @@ void depthwise3x3_f32_avx512(const DepthwiseF32Args& a, int64_t row_begin, int64
       __m512 a0, a1, a2, b0, b1, b2;
       column(iw, a0, a1, a2);
       column(iw + 1, b0, b1, b2);
-      float* out = y_row + c;
       for (int ow = 0; ow < a.out_w; ++ow, iw += s, out += pixel) {
         __m512 n0, n1, n2;
         column(iw + 2, n0, n1, n2);

@@ -1,6 +1,7 @@
 // Float convolution on oneDNN. Source, weights and destination layouts are left
-// to the library (format_tag::any: blocked nChw16c / nChw8c with the brgemm or
-// JIT kernels); weights are packed once here. The fused activation is an
+// to the library (format_tag::any: nhwc with its brgemm kernels, or blocked),
+// except that depthwise-separable networks keep activations in nChw16c
+// (Lowering::blocked_float_layout); weights are packed once here. The fused activation is an
 // eltwise post-op; a residual Add becomes a sum post-op (accumulate into the
 // destination, which starts as the residual). Under --precision bf16 source,
 // weights and destination are bf16 (oneDNN accumulates in f32), except graph
@@ -106,10 +107,13 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
                        y.shape[1] * y.shape[2] == 1;
 
   const memory::desc user_w = user_weights_md(n, x, w, groups);
-  const memory::desc src_any(nchw_dims(x.shape), dt, tag::any);
+  const auto layout = [&](int64_t channels) {
+    return L.blocked_float_layout() && channels % 16 == 0 ? tag::nChw16c : tag::any;
+  };
+  const memory::desc src_any(nchw_dims(x.shape), dt, layout(x.shape[3]));
   const memory::desc w_any(user_w.dims(), dt, tag::any);
   const memory::desc bias_md({y.shape[3]}, f32, tag::x);
-  const memory::desc dst_any(nchw_dims(y.shape), f32_out ? f32 : dt, tag::any);
+  const memory::desc dst_any(nchw_dims(y.shape), f32_out ? f32 : dt, layout(y.shape[3]));
   const memory::dims strides = {a.stride_h, a.stride_w};
   const memory::dims dilates = {a.dilation_h - 1, a.dilation_w - 1};
 
@@ -136,7 +140,8 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
     memory::dims sd = src_any.dims(), dd = dst_any.dims();
     sd[2] = b.in_end - b.in_begin;
     dd[2] = b.conv_end - b.conv_begin;
-    const memory::desc src(sd, dt, tag::any), dst(dd, dst_any.data_type(), tag::any);
+    const memory::desc src(sd, dt, layout(x.shape[3]));
+    const memory::desc dst(dd, dst_any.data_type(), layout(y.shape[3]));
     return conv_desc(alg, src, dst, b.pad_top, b.pad_bottom);
   };
   const auto make_desc = [&](dnnl::algorithm alg) {

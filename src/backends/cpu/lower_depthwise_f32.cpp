@@ -24,6 +24,16 @@ DepthwiseF32Fn depthwise3x3_f32_kernel() {
   return fn;
 }
 
+namespace {
+
+// The layout the kernel reads and writes: nChw16c where the network keeps
+// float activations blocked (16 | channels), nhwc otherwise.
+bool blocked_input(const Lowering& L, const Tensor& x) {
+  return L.blocked_float_layout() && x.shape[3] % 16 == 0;
+}
+
+}  // namespace
+
 bool depthwise_f32_own_kernel(const Lowering& L, const Node& n) {
   if (n.op != OpType::kDepthwiseConv2D || !depthwise3x3_f32_kernel()) return false;
   if (L.float_type() != memory::data_type::f32 || L.float_precision().fp16_storage) return false;
@@ -34,7 +44,8 @@ bool depthwise_f32_own_kernel(const Lowering& L, const Node& n) {
   return x.dtype == DType::kF32 && w.dtype == DType::kF32 && a.depth_multiplier == 1 &&
          w.shape[1] == 3 && w.shape[2] == 3 && a.stride_h == a.stride_w &&
          (a.stride_h == 1 || a.stride_h == 2) && a.dilation_h == 1 && a.dilation_w == 1 &&
-         x.shape[3] % 256 != 0 && x.shape[1] * x.shape[2] * x.shape[3] <= (int64_t{1} << 31);
+         (x.shape[3] % 256 != 0 || blocked_input(L, x)) &&
+         x.shape[1] * x.shape[2] * x.shape[3] <= (int64_t{1} << 31);
 }
 
 void lower_depthwise_f32(Lowering& L, const Node& n) {
@@ -76,13 +87,25 @@ void lower_depthwise_f32(Lowering& L, const Node& n) {
   args.lo = std::max(a.act.min, std::numeric_limits<float>::lowest());
   args.hi = std::min(a.act.max, std::numeric_limits<float>::max());
 
-  const int src = L.input_plain(n.inputs[0]);
-  const int out = L.new_plain_output(n.outputs[0]);
+  args.blocked = blocked_input(L, x);
+  int src = -1, out = -1;
+  if (args.blocked) {
+    const memory::desc x_md(nchw_dims(x.shape), memory::data_type::f32,
+                            memory::format_tag::nChw16c);
+    const memory::desc y_md(nchw_dims(y.shape), memory::data_type::f32,
+                            memory::format_tag::nChw16c);
+    src = L.input_as(n.inputs[0], x_md);
+    out = L.new_output(n.outputs[0], y_md, false);
+  } else {
+    src = L.input_plain(n.inputs[0]);
+    out = L.new_plain_output(n.outputs[0]);
+  }
   const int64_t rows = x.shape[0] * y.shape[1];
   // Split by rows from about 2^16 multiply-adds (see int8::kMinParallelWork).
   const bool parallel = L.threads() > 1 && rows > 1 && y.elements() * 9 >= (int64_t{1} << 16);
   const DepthwiseF32Fn kernel = depthwise3x3_f32_kernel();
-  Step& s = L.add_step("cpu:depthwise3x3_f32_avx512");
+  Step& s = L.add_step(args.blocked ? "cpu:depthwise3x3_f32_avx512 nChw16c"
+                                    : "cpu:depthwise3x3_f32_avx512");
   s.uses = {src, out};
   s.make_fn = [args, data, src, out, rows, parallel,
                kernel](const BufferPtrs& ptrs) -> std::function<void()> {

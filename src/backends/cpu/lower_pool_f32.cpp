@@ -6,6 +6,7 @@
 // its window, written plain ([N, 1, 1, C] and [N, C] share their bytes).
 // An average pool's bias (Pool2DAttrs) is a binary add post-op.
 #include <dnnl.hpp>
+#include <utility>
 
 #include "backends/cpu/lowerers.h"
 
@@ -65,8 +66,17 @@ void lower_mean_f32(Lowering& L, const Node& n) {
   const Tensor& x = g.tensor(n.inputs[0]);
   const TensorPlace& xp = L.place(n.inputs[0]);
   const int64_t h = x.shape[1], w = x.shape[2];
-  const memory::desc dst_md({x.shape[0], x.shape[3], 1, 1}, xp.md.data_type(),
-                            memory::format_tag::nhwc);
+  // A 1x1 output in nChw16c (nChw8c) with 16 | C (8 | C) has the plain [N, C]
+  // bytes: written in the input's layout when it is one of those, so oneDNN's
+  // JIT pooling serves (a mixed pair falls to its reference kernel: 1 ms on
+  // MobileNetV1's head).
+  const memory::dims x_dims = nchw_dims(x.shape);
+  memory::format_tag dst_tag = memory::format_tag::nhwc;
+  for (const auto& [tag, block] :
+       {std::pair{memory::format_tag::nChw16c, 16}, std::pair{memory::format_tag::nChw8c, 8}})
+    if (x.shape[3] % block == 0 && xp.md == memory::desc(x_dims, xp.md.data_type(), tag))
+      dst_tag = tag;
+  const memory::desc dst_md({x.shape[0], x.shape[3], 1, 1}, xp.md.data_type(), dst_tag);
   const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference,
                                          dnnl::algorithm::pooling_avg_exclude_padding, xp.md,
                                          dst_md, {h, w}, {h, w}, {0, 0}, {0, 0});

@@ -105,6 +105,13 @@ class Lowering {
 
   void set_float_precision(FloatPrecision p) { float_ = p; }
   const FloatPrecision& float_precision() const { return float_; }
+
+  // Float convolutions keep activations in oneDNN's blocked nChw16c layout
+  // (channel counts that are multiples of 16) rather than letting the library
+  // choose (nhwc with its brgemm kernels): see blocked_float_layout_pays in
+  // cpu_backend.cpp for when.
+  void set_blocked_float_layout(bool on) { blocked_float_ = on; }
+  bool blocked_float_layout() const { return blocked_float_; }
   // The element type float kernels read and write activations in.
   memory::data_type float_type() const { return float_.compute; }
 
@@ -171,6 +178,7 @@ class Lowering {
   size_t node_ = 0;
   int threads_ = 1;
   FloatPrecision float_;
+  bool blocked_float_ = false;
   std::vector<TensorPlace> places_;
   std::vector<Buffer> buffers_;
   std::vector<Step> steps_;
