@@ -64,7 +64,9 @@ void lower_transpose(Lowering& L, const Node& n) {
     lower_batched_transpose(L, n, *t, elem);
     return;
   }
-  const memory::data_type dt = x.dtype == DType::kF32 ? L.float_type() : dnnl_type(x.dtype);
+  // The plain buffers' type (input_plain, new_plain_output): the IR's, f32
+  // under --precision bf16 too.
+  const memory::data_type dt = plain_md(x).data_type();
   const size_t rank = x.shape.size();
   memory::dims in_strides(rank, 1), dims(rank), strides(rank);
   for (size_t i = rank - 1; i > 0; --i) in_strides[i - 1] = in_strides[i] * x.shape[i];
