@@ -93,9 +93,8 @@ bool blocked_float_layout_pays(const Graph& g, const FloatPrecision& p, std::str
     forced = env ? env : "auto";
   }
   if (forced == "nhwc") return false;
-  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
-  if ((isa & avx512) != avx512 || p.compute != memory::data_type::f32 || p.fp16_storage)
+  if (!onednn_isa_has(dnnl::cpu_isa::avx512_core) || p.compute != memory::data_type::f32 ||
+      p.fp16_storage)
     return false;
   if (forced == "blocked") return true;
   return std::any_of(g.nodes.begin(), g.nodes.end(), [&](const Node& n) {
@@ -350,11 +349,7 @@ class CpuBackend final : public Backend {
 // effective ISA includes ONEDNN_MAX_CPU_ISA, so a cap disables bf16 here too.
 // (oneDNN's ISA values are nested bit sets: AMX includes AVX512-BF16's bits.)
 bool cpu_supports_bf16() {
-  static const bool has = [] {
-    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
-    return (isa & bf16) == bf16;
-  }();
+  static const bool has = onednn_isa_has(dnnl::cpu_isa::avx512_core_bf16);
   return has;
 }
 

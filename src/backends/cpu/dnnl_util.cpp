@@ -101,6 +101,12 @@ std::string describe_md(const memory::desc& md) {
   return s;
 }
 
+bool onednn_isa_has(dnnl::cpu_isa isa) {
+  const auto have = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto want = static_cast<unsigned>(isa);
+  return (have & want) == want;
+}
+
 std::string impl_name(const dnnl::primitive_desc_base& pd) {
   return std::string("dnnl:") + pd.impl_info_str();
 }

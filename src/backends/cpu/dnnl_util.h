@@ -40,6 +40,10 @@ void append_activation(dnnl::post_ops& ops, const FusedActivation& act);
 // not part of it).
 std::string describe_md(const memory::desc& md);
 
+// True if the ISA oneDNN uses here (the CPU's, capped by ONEDNN_MAX_CPU_ISA)
+// has every feature of `isa` (cpu_isa values are feature bit sets).
+bool onednn_isa_has(dnnl::cpu_isa isa);
+
 // "dnnl:<implementation>", e.g. "dnnl:brgconv:avx512_core".
 std::string impl_name(const dnnl::primitive_desc_base& pd);
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <dnnl.hpp>
 
+#include "backends/cpu/dnnl_util.h"
+
 namespace edgebench::cpu::int8 {
 
 std::vector<int8_t> pack_gemm_weights(const int8_t* w, int n, int k) {
@@ -34,10 +36,7 @@ std::vector<int8_t> pack_gemm_weights(const int8_t* w, int n, int k) {
 GemmFn gemm_u8s8() {
   static const GemmFn fn = [] {
     // Same cap as the other int8 kernels: ONEDNN_MAX_CPU_ISA below AVX-512 turns it off.
-    const auto isa = dnnl::get_effective_cpu_isa();
-    const bool allowed = isa == dnnl::cpu_isa::avx512_core_vnni ||
-                         isa == dnnl::cpu_isa::avx512_core_bf16 ||
-                         isa == dnnl::cpu_isa::avx512_core_amx;
+    const bool allowed = onednn_isa_has(dnnl::cpu_isa::avx512_core_vnni);
     const bool cpu = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
     return allowed && cpu ? gemm_u8s8_avx512vnni() : nullptr;

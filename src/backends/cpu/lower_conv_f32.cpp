@@ -108,7 +108,7 @@ void lower_conv_f32(Lowering& L, const Node& n, const ConvResidual* res, const N
 
   const memory::desc user_w = user_weights_md(n, x, w, groups);
   const auto layout = [&](int64_t channels) {
-    return L.blocked_float_layout() && channels % 16 == 0 ? tag::nChw16c : tag::any;
+    return L.blocked_float(channels) ? tag::nChw16c : tag::any;
   };
   const memory::desc src_any(nchw_dims(x.shape), dt, layout(x.shape[3]));
   const memory::desc w_any(user_w.dims(), dt, tag::any);

@@ -32,9 +32,8 @@ namespace edgebench::cpu {
 namespace {
 
 bool has_exact_int8_products() {
-  const auto isa = dnnl::get_effective_cpu_isa();
-  return isa == dnnl::cpu_isa::avx512_core_vnni || isa == dnnl::cpu_isa::avx512_core_bf16 ||
-         isa == dnnl::cpu_isa::avx512_core_amx || isa == dnnl::cpu_isa::avx2_vnni;
+  return onednn_isa_has(dnnl::cpu_isa::avx512_core_vnni) ||
+         onednn_isa_has(dnnl::cpu_isa::avx2_vnni);
 }
 
 int padded(int c) {

@@ -14,22 +14,21 @@
 namespace edgebench::cpu {
 
 DepthwiseF32Fn depthwise3x3_f32_kernel() {
-  static const DepthwiseF32Fn fn = []() -> DepthwiseF32Fn {
-    const auto isa = dnnl::get_effective_cpu_isa();
-    const bool avx512 =
-        isa == dnnl::cpu_isa::avx512_core || isa == dnnl::cpu_isa::avx512_core_vnni ||
-        isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
-    return avx512 && __builtin_cpu_supports("avx512f") ? depthwise3x3_f32_avx512 : nullptr;
-  }();
+  static const DepthwiseF32Fn fn =
+      onednn_isa_has(dnnl::cpu_isa::avx512_core) && __builtin_cpu_supports("avx512f")
+          ? depthwise3x3_f32_avx512
+          : nullptr;
   return fn;
 }
 
 namespace {
 
-// The layout the kernel reads and writes: nChw16c where the network keeps
-// float activations blocked (16 | channels), nhwc otherwise.
-bool blocked_input(const Lowering& L, const Tensor& x) {
-  return L.blocked_float_layout() && x.shape[3] % 16 == 0;
+// A constant's floats, in the IR's order (read through a deferred
+// permutation, not made first).
+std::vector<float> const_floats(const Tensor& t) {
+  std::vector<float> v(static_cast<size_t>(t.elements()));
+  t.data.copy_to(reinterpret_cast<std::byte*>(v.data()));
+  return v;
 }
 
 }  // namespace
@@ -44,7 +43,7 @@ bool depthwise_f32_own_kernel(const Lowering& L, const Node& n) {
   return x.dtype == DType::kF32 && w.dtype == DType::kF32 && a.depth_multiplier == 1 &&
          w.shape[1] == 3 && w.shape[2] == 3 && a.stride_h == a.stride_w &&
          (a.stride_h == 1 || a.stride_h == 2) && a.dilation_h == 1 && a.dilation_w == 1 &&
-         (x.shape[3] % 256 != 0 || blocked_input(L, x)) &&
+         (x.shape[3] % 256 != 0 || L.blocked_float(x.shape[3])) &&
          x.shape[1] * x.shape[2] * x.shape[3] <= (int64_t{1} << 31);
 }
 
@@ -60,15 +59,8 @@ void lower_depthwise_f32(Lowering& L, const Node& n) {
     std::vector<float> w, bias, zero_row;
   };
   auto data = std::make_shared<Data>();
-  // (An ONNX filter's [C, 1, 3, 3] read through its permutation: not made in
-  // the IR's order first.)
-  data->w.resize(static_cast<size_t>(w.elements()));
-  w.data.copy_to(reinterpret_cast<std::byte*>(data->w.data()));
-  if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
-    const Tensor& bias = g.tensor(n.inputs[2]);
-    data->bias.resize(static_cast<size_t>(bias.elements()));
-    bias.data.copy_to(reinterpret_cast<std::byte*>(data->bias.data()));
-  }
+  data->w = const_floats(w);
+  if (n.inputs.size() > 2 && n.inputs[2] >= 0) data->bias = const_floats(g.tensor(n.inputs[2]));
   data->zero_row.assign(static_cast<size_t>(x.shape[2] * c), 0.0f);
 
   DepthwiseF32Args args;
@@ -87,7 +79,8 @@ void lower_depthwise_f32(Lowering& L, const Node& n) {
   args.lo = std::max(a.act.min, std::numeric_limits<float>::lowest());
   args.hi = std::min(a.act.max, std::numeric_limits<float>::max());
 
-  args.blocked = blocked_input(L, x);
+  // nChw16c where the network keeps float activations blocked, else nhwc.
+  args.blocked = L.blocked_float(c);
   int src = -1, out = -1;
   if (args.blocked) {
     const memory::desc x_md(nchw_dims(x.shape), memory::data_type::f32,

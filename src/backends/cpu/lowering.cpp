@@ -301,7 +301,7 @@ dnnl::memory pack_bias(const Lowering& L, const Tensor& bias, const memory::desc
     fail(ErrorCode::kInternal, L.graph().source,
          "bias '" + bias.name + "' of " + std::to_string(bias.data.size) +
              " bytes for a descriptor of " + std::to_string(md.get_size()));
-  std::memcpy(dst.get_data_handle(), bias.data.bytes(), bias.data.size);
+  bias.data.copy_to(static_cast<std::byte*>(dst.get_data_handle()));
   return dst;
 }
 

@@ -112,6 +112,8 @@ class Lowering {
   // cpu_backend.cpp for when.
   void set_blocked_float_layout(bool on) { blocked_float_ = on; }
   bool blocked_float_layout() const { return blocked_float_; }
+  // Whether a float activation of `channels` channels is kept in nChw16c.
+  bool blocked_float(int64_t channels) const { return blocked_float_ && channels % 16 == 0; }
   // The element type float kernels read and write activations in.
   memory::data_type float_type() const { return float_.compute; }
 
