@@ -1,13 +1,12 @@
 #include "runtime/session.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include "importers/import_model.h"
 #include "passes/dequantize.h"
+#include "util/file_identity.h"
 #include "util/load_phases.h"
 
 namespace edgebench {
@@ -15,21 +14,6 @@ namespace edgebench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// What identifies a model file's bytes without reading them: its path and the
-// size, times and inode that any change to it changes. Empty if it cannot be
-// stat'ed (the load then fails on its own, with a clearer message).
-std::string file_identity(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "";
-  std::error_code ec;  // one spelling per file: ../x, ./x and links name the same one
-  std::string abs = std::filesystem::canonical(path, ec).string();
-  if (ec) abs = std::filesystem::absolute(path, ec).string();
-  return "file " + abs + " size " + std::to_string(st.st_size) + " mtime " +
-         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + " ctime " +
-         std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec) + " inode " +
-         std::to_string(st.st_ino) + " device " + std::to_string(st.st_dev);
-}
 
 }  // namespace
 

@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <string_view>
 
@@ -15,6 +14,7 @@
 #include "passes/pass_manager.h"
 #include "passes/pool_below_pointwise.h"
 #include "util/error.h"
+#include "util/file_identity.h"
 #include "util/load_phases.h"
 
 namespace edgebench {
@@ -202,17 +202,6 @@ const std::vector<passes::Pass>& cpu_passes() {
   return kPasses;
 }
 
-// This program's own file (its path, size and mtime): a rebuilt edgebench may
-// pack differently, so its caches are its own.
-std::string executable_identity() {
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return "unknown";
-  const auto size = std::filesystem::file_size(exe, ec);
-  const auto mtime = std::filesystem::last_write_time(exe, ec).time_since_epoch().count();
-  return exe.string() + " " + std::to_string(size) + " " + std::to_string(mtime);
-}
-
 // The packed-weight cache for this load, when asked for and the graph came
 // from a file; keyed by everything that decides what packing writes.
 std::unique_ptr<PackCache> open_pack_cache(const BackendOptions& opt, const PrecisionChoice& p,
@@ -221,10 +210,10 @@ std::unique_ptr<PackCache> open_pack_cache(const BackendOptions& opt, const Prec
   const LoadPhase phase("cache");
   const dnnl_version_t* v = dnnl_version();
   const std::string key =
-      std::string("edgebench ") + EDGEBENCH_VERSION + " (" + executable_identity() + "); oneDNN " +
-      std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
-      " " + v->hash + "; " + isa_name() + "; precision " + p.mode + "; threads " +
-      std::to_string(threads) + (blocked ? "; nChw16c; " : "; ") + opt.cache_source;
+      std::string("edgebench ") + EDGEBENCH_VERSION + " (" + file_identity("/proc/self/exe") +
+      "); oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+      std::to_string(v->patch) + " " + v->hash + "; " + isa_name() + "; precision " + p.mode +
+      "; threads " + std::to_string(threads) + (blocked ? "; nChw16c; " : "; ") + opt.cache_source;
   return std::make_unique<PackCache>(opt.cache_dir, opt.cache_name, key);
 }
 
